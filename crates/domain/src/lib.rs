@@ -1,0 +1,22 @@
+//! Zhili's domain: pure types and rules. No I/O, no clock, no async.
+//!
+//! Raw strings become these types once, at the edge (`DivisionCode::parse`, `NodeCode::parse`,
+//! `Role::parse`, `Username::parse`), and nothing inward takes a raw string.
+
+pub mod audit;
+pub mod division;
+pub mod error;
+pub mod node;
+pub mod page;
+pub mod role;
+pub mod scope;
+pub mod user;
+
+pub use audit::{AuditEntry, AuditRecord, ChainBreak, Outcome};
+pub use division::{Division, DivisionCode, DivisionKind, Level, LevelCounts};
+pub use error::ParseError;
+pub use node::{MediationKind, NodeCode, OrgUnit, Sector, UnitType, WorkArea};
+pub use page::{Page, Paged};
+pub use role::Role;
+pub use scope::Scope;
+pub use user::{Password, User, Username};
