@@ -1,1 +1,76 @@
+//! Zhili's use cases. Each public method of `App` is one thing a user (or the operator) does:
+//! it checks who may do it, validates, calls the store and writes the audit record.
+//! No HTTP and no SQL here; storage is reached through the traits in `ports`.
 
+pub mod actor;
+pub mod audit;
+pub mod auth;
+pub mod clock;
+pub mod demo;
+pub mod division;
+pub mod error;
+pub mod org;
+pub mod password;
+pub mod ports;
+pub mod user;
+
+use std::sync::Arc;
+
+pub use actor::Actor;
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::{AppError, AppResult};
+pub use ports::Store;
+
+/// Tunables with documented defaults.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// A session unused this long expires (default 2 h).
+    pub session_idle_ms: i64,
+    /// A session expires this long after sign-in, used or not (default 12 h).
+    pub session_max_ms: i64,
+    /// Consecutive failed sign-ins that lock an account (default 5).
+    pub max_failed_logins: i64,
+    /// How long a locked account stays locked (default 15 min).
+    pub lockout_ms: i64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            session_idle_ms: 2 * 3600 * 1000,
+            session_max_ms: 12 * 3600 * 1000,
+            max_failed_logins: 5,
+            lockout_ms: 15 * 60 * 1000,
+        }
+    }
+}
+
+/// The application: storage, a clock and settings. Cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) settings: Settings,
+}
+
+impl App {
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, settings: Settings) -> Self {
+        Self {
+            store,
+            clock,
+            settings,
+        }
+    }
+
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
+    }
+
+    pub fn backend(&self) -> &'static str {
+        self.store.backend()
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+}

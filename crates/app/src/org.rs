@@ -1,0 +1,146 @@
+//! Departments, mediation bodies and work areas: listing them within the caller's scope and
+//! (for system admins) adding new ones.
+
+use crate::actor::Actor;
+use crate::error::{AppError, AppResult};
+use crate::ports::UnitQuery;
+use crate::App;
+use zhili_domain::{
+    DivisionCode, Level, MediationKind, NodeCode, OrgUnit, Outcome, Page, Paged, ParseError, Role, Sector, UnitType, WorkArea,
+};
+
+/// A department or body to add.
+pub struct NewUnit<'a> {
+    pub unit_type: &'a str,
+    pub name: &'a str,
+    /// For bodies a `MediationKind`; ignored for departments.
+    pub kind: Option<&'a str>,
+    pub sector: Option<&'a str>,
+    pub division: &'a str,
+}
+
+impl App {
+    /// Bodies and departments at or under `division` (default: the caller's whole scope).
+    pub async fn list_units(&self, actor: &Actor, division: Option<&str>, unit_type: Option<&str>, text: Option<&str>, page: Page) -> AppResult<Paged<OrgUnit>> {
+        let within = match division.filter(|s| !s.is_empty()) {
+            None => None,
+            Some(raw) => {
+                let d = DivisionCode::parse(raw).map_err(|_| AppError::NotFound { what: "division" })?;
+                if !actor.scope.sees_division(&d) {
+                    return Err(AppError::NotFound { what: "division" });
+                }
+                Some(d)
+            }
+        };
+        let unit_type = unit_type.filter(|s| !s.is_empty()).map(UnitType::parse).transpose()?;
+        let q = UnitQuery {
+            scope: actor.scope.clone(),
+            within,
+            at: None,
+            unit_type,
+            text: text.map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned),
+        };
+        Ok(self.store.list_units(&q, page).await?)
+    }
+
+    /// The units sitting exactly at one division (for the organisation browser).
+    pub async fn units_at(&self, actor: &Actor, division: &DivisionCode) -> AppResult<Vec<OrgUnit>> {
+        let q = UnitQuery {
+            scope: actor.scope.clone(),
+            within: None,
+            at: Some(division.clone()),
+            unit_type: None,
+            text: None,
+        };
+        Ok(self.store.list_units(&q, Page::new(Some(1), Some(Page::MAX_SIZE))).await?.items)
+    }
+
+    pub async fn unit(&self, actor: &Actor, code: &str) -> AppResult<OrgUnit> {
+        let code = NodeCode::parse(code).map_err(|_| AppError::NotFound { what: "unit" })?;
+        if !actor.scope.sees_node(&code) {
+            return Err(AppError::NotFound { what: "unit" });
+        }
+        self.store.unit(&code).await?.ok_or(AppError::NotFound { what: "unit" })
+    }
+
+    pub async fn work_areas_of(&self, actor: &Actor, township: &DivisionCode) -> AppResult<Vec<WorkArea>> {
+        let all = self.store.work_areas_of(township).await?;
+        Ok(all.into_iter().filter(|w| actor.scope.sees_node(&w.code)).collect())
+    }
+
+    pub async fn work_area(&self, actor: &Actor, code: &NodeCode) -> AppResult<WorkArea> {
+        if !actor.scope.sees_node(code) {
+            return Err(AppError::NotFound { what: "work_area" });
+        }
+        self.store.work_area(code).await?.ok_or(AppError::NotFound { what: "work_area" })
+    }
+
+    /// Add a department or mediation body (system admins, inside their scope).
+    pub async fn create_unit(&self, actor: &Actor, new: NewUnit<'_>) -> AppResult<OrgUnit> {
+        let unit_type = UnitType::parse(new.unit_type)?;
+        let division = DivisionCode::parse(new.division).map_err(|e| ParseError::new("division", e.code, e.message))?;
+        if !actor.scope.sees_division(&division) || self.store.division(&division).await?.is_none() {
+            return Err(ParseError::new("division", "org.division_not_found", "找不到该区划，或不在您的管辖范围内").into());
+        }
+        if !actor.may(Role::configures_org) {
+            return Err(AppError::Forbidden { why: "only system admins add departments and bodies" });
+        }
+        let name = new.name.trim();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(ParseError::new("name", "org.name_invalid", "名称不能为空，且不超过 100 字").into());
+        }
+        let sector = new.sector.filter(|s| !s.is_empty()).map(Sector::parse).transpose()?;
+        let kind = match unit_type {
+            UnitType::Department => {
+                if sector.is_none() {
+                    return Err(ParseError::new("sector", "org.sector_required", "部门须注明行业（如 police、court）").into());
+                }
+                "department".to_owned()
+            }
+            UnitType::Body => {
+                let k = MediationKind::parse(new.kind.unwrap_or(""))?;
+                if k == MediationKind::Sector && sector.is_none() {
+                    return Err(ParseError::new("sector", "org.sector_required", "行业性专业性调解组织须注明行业").into());
+                }
+                k.as_str().to_owned()
+            }
+        };
+        let seq = self.store.max_unit_seq(&division, unit_type).await? + 1;
+        let code = match unit_type {
+            UnitType::Department => NodeCode::Department { division: division.clone(), seq },
+            UnitType::Body => NodeCode::Body { division: division.clone(), seq },
+        };
+        let level = division.level();
+        let unit = OrgUnit {
+            code: code.clone(),
+            unit_type,
+            name: name.to_owned(),
+            kind,
+            sector,
+            division_code: division,
+            level: if level == Level::WorkArea { Level::Township } else { level },
+        };
+        let audit = actor.audit(self.now_ms(), "org.create_unit", format!("unit:{code}"), Outcome::Success, name.to_owned());
+        self.store.upsert_units(std::slice::from_ref(&unit), audit).await?;
+        Ok(unit)
+    }
+
+    /// Does this node exist? (Divisions, work areas, departments and bodies.)
+    pub async fn node_exists(&self, node: &NodeCode) -> AppResult<bool> {
+        Ok(match node {
+            NodeCode::Division(d) => self.store.division(d).await?.is_some(),
+            NodeCode::WorkArea { .. } => self.store.work_area(node).await?.is_some(),
+            _ => self.store.unit(node).await?.is_some(),
+        })
+    }
+
+    /// A display name for any node.
+    pub async fn node_name(&self, node: &NodeCode) -> AppResult<String> {
+        Ok(match node {
+            NodeCode::Division(d) => self.store.division(d).await?.map(|d| d.short_name().to_owned()),
+            NodeCode::WorkArea { .. } => self.store.work_area(node).await?.map(|w| w.name),
+            _ => self.store.unit(node).await?.map(|u| u.name),
+        }
+        .unwrap_or_else(|| node.to_string()))
+    }
+}

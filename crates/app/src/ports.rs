@@ -1,0 +1,186 @@
+//! What the use cases need from storage. The store crate implements these traits for
+//! SQLite and PostgreSQL; tests can implement them in memory. Every write that changes the
+//! organisation or accounts takes the `AuditEntry` describing it and commits both together.
+
+use async_trait::async_trait;
+use thiserror::Error;
+use zhili_domain::{
+    AuditEntry, AuditRecord, Division, DivisionCode, Level, LevelCounts, NodeCode, OrgUnit, Page,
+    Paged, Role, Scope, UnitType, User, Username, WorkArea,
+};
+
+/// Storage failures, with backend details kept inside.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    /// A uniqueness or reference constraint refused the write; `constraint` names it.
+    #[error("constraint {constraint} refused the write")]
+    Conflict { constraint: String },
+    #[error("storage: {0}")]
+    Backend(String),
+    /// A stored value no longer parses as its domain type (data written by something else).
+    #[error("stored value is corrupt: {0}")]
+    Corrupt(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Which divisions to list.
+#[derive(Debug, Clone)]
+pub struct DivisionQuery {
+    pub scope: Scope,
+    pub level: Option<Level>,
+    pub parent: Option<DivisionCode>,
+    pub work_area: Option<NodeCode>,
+    /// A name fragment or a code prefix.
+    pub text: Option<String>,
+}
+
+/// Which departments and bodies to list.
+#[derive(Debug, Clone)]
+pub struct UnitQuery {
+    pub scope: Scope,
+    /// At or under this division.
+    pub within: Option<DivisionCode>,
+    /// Exactly at this division.
+    pub at: Option<DivisionCode>,
+    pub unit_type: Option<UnitType>,
+    pub text: Option<String>,
+}
+
+/// How many inserted and updated by an idempotent load.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Upserted {
+    pub inserted: u64,
+    pub updated: u64,
+}
+
+pub struct NewUser {
+    pub username: Username,
+    pub display_name: String,
+    pub password_hash: String,
+    pub role: Role,
+    pub node: NodeCode,
+    pub at_ms: i64,
+}
+
+/// What sign-in needs to know about an account.
+pub struct Credentials {
+    pub user: User,
+    pub password_hash: String,
+    pub failed_logins: i64,
+    pub locked_until_ms: Option<i64>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionKind {
+    /// Browser pages: cookie plus CSRF token.
+    Cookie,
+    /// The JSON API: `Authorization: Bearer …`.
+    Bearer,
+}
+
+impl SessionKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SessionKind::Cookie => "cookie",
+            SessionKind::Bearer => "bearer",
+        }
+    }
+}
+
+pub struct NewSession {
+    /// SHA-256 of the token; the token itself is never stored.
+    pub token_hash: String,
+    pub user_id: i64,
+    pub kind: SessionKind,
+    pub csrf_token: String,
+    pub source: String,
+    pub created_at_ms: i64,
+    pub expires_at_ms: i64,
+}
+
+pub struct SessionRecord {
+    pub token_hash: String,
+    pub kind: SessionKind,
+    pub csrf_token: String,
+    pub created_at_ms: i64,
+    pub last_seen_at_ms: i64,
+    pub expires_at_ms: i64,
+    pub user: User,
+}
+
+/// Which audit records an auditor asks for.
+#[derive(Debug, Clone, Default)]
+pub struct AuditQuery {
+    /// Records whose actor sits inside this division (None: all, for a city auditor).
+    pub within: Option<DivisionCode>,
+    pub action: Option<String>,
+    pub object: Option<String>,
+    pub actor: Option<String>,
+}
+
+#[async_trait]
+pub trait DivisionStore: Send + Sync {
+    /// Insert or update by code, all in one transaction.
+    async fn upsert_divisions(&self, divisions: &[Division], audit: AuditEntry) -> StoreResult<Upserted>;
+    async fn division(&self, code: &DivisionCode) -> StoreResult<Option<Division>>;
+    async fn list_divisions(&self, q: &DivisionQuery, page: Page) -> StoreResult<Paged<Division>>;
+    /// Counts per level strictly below `root`, limited to what `scope` sees.
+    async fn descendant_counts(&self, scope: &Scope, root: &DivisionCode) -> StoreResult<LevelCounts>;
+    /// For each child of `parent`, the counts below it (one query for the whole list).
+    async fn child_counts(&self, parent: &DivisionCode) -> StoreResult<Vec<(DivisionCode, LevelCounts)>>;
+    async fn count_divisions(&self) -> StoreResult<i64>;
+    /// The one city-level division (the root of the tree), once imported.
+    async fn city(&self) -> StoreResult<Option<Division>>;
+}
+
+#[async_trait]
+pub trait OrgStore: Send + Sync {
+    /// Insert or update work areas by code and set each listed community's work area.
+    async fn upsert_work_areas(&self, areas: &[(WorkArea, Vec<DivisionCode>)], audit: AuditEntry) -> StoreResult<Upserted>;
+    async fn work_area(&self, code: &NodeCode) -> StoreResult<Option<WorkArea>>;
+    async fn work_areas_of(&self, township: &DivisionCode) -> StoreResult<Vec<WorkArea>>;
+    async fn work_area_communities(&self, code: &NodeCode) -> StoreResult<Vec<DivisionCode>>;
+    async fn upsert_units(&self, units: &[OrgUnit], audit: AuditEntry) -> StoreResult<Upserted>;
+    async fn unit(&self, code: &NodeCode) -> StoreResult<Option<OrgUnit>>;
+    async fn list_units(&self, q: &UnitQuery, page: Page) -> StoreResult<Paged<OrgUnit>>;
+    /// The highest sequence number used for this type of unit in this division.
+    async fn max_unit_seq(&self, division: &DivisionCode, unit_type: UnitType) -> StoreResult<u16>;
+}
+
+#[async_trait]
+pub trait UserStore: Send + Sync {
+    async fn create_user(&self, user: &NewUser, audit: AuditEntry) -> StoreResult<User>;
+    async fn credentials(&self, username: &str) -> StoreResult<Option<Credentials>>;
+    async fn user(&self, id: i64) -> StoreResult<Option<User>>;
+    async fn list_users(&self, scope: &Scope, page: Page) -> StoreResult<Paged<User>>;
+    async fn set_role(&self, id: i64, role: Role, node: &NodeCode, audit: AuditEntry) -> StoreResult<()>;
+    async fn count_users(&self) -> StoreResult<i64>;
+    /// Record a failed sign-in: the new failure count and lock (if any), with its audit record.
+    async fn record_login_failure(&self, user_id: Option<i64>, failed_logins: i64, locked_until_ms: Option<i64>, audit: AuditEntry) -> StoreResult<()>;
+    /// Record a successful sign-in: reset the counters, open the session, audit it.
+    async fn record_login_success(&self, session: &NewSession, audit: AuditEntry) -> StoreResult<()>;
+}
+
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    async fn session(&self, token_hash: &str) -> StoreResult<Option<SessionRecord>>;
+    async fn touch_session(&self, token_hash: &str, last_seen_at_ms: i64, expires_at_ms: i64) -> StoreResult<()>;
+    async fn end_session(&self, token_hash: &str, audit: AuditEntry) -> StoreResult<()>;
+    async fn purge_sessions(&self, now_ms: i64) -> StoreResult<u64>;
+}
+
+#[async_trait]
+pub trait AuditStore: Send + Sync {
+    /// Append one record to the chain (for events that change nothing else, such as a denied request).
+    async fn append_audit(&self, entry: AuditEntry) -> StoreResult<()>;
+    async fn audit_page(&self, q: &AuditQuery, page: Page) -> StoreResult<Paged<AuditRecord>>;
+    /// Records with `seq > after`, in order, at most `limit`: for streaming verification.
+    async fn audit_after(&self, after: i64, limit: i64) -> StoreResult<Vec<AuditRecord>>;
+}
+
+/// Everything the use cases need, in one object.
+pub trait Store: DivisionStore + OrgStore + UserStore + SessionStore + AuditStore {
+    /// `sqlite` or `postgres`, for logs and the health page.
+    fn backend(&self) -> &'static str;
+}

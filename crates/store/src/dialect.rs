@@ -1,0 +1,23 @@
+//! The few places where SQLite and PostgreSQL need different SQL, as methods on each
+//! backend's transaction type, so the shared query bodies stay identical.
+
+use sqlx::{Postgres, Sqlite, Transaction};
+
+pub(crate) trait Dialect {
+    /// Serialise appends to the audit chain until this transaction ends.
+    async fn lock_audit_chain(&mut self) -> Result<(), sqlx::Error>;
+}
+
+impl Dialect for Transaction<'_, Sqlite> {
+    async fn lock_audit_chain(&mut self) -> Result<(), sqlx::Error> {
+        // Write transactions start with BEGIN IMMEDIATE: this one already holds the only write lock.
+        Ok(())
+    }
+}
+
+impl Dialect for Transaction<'_, Postgres> {
+    async fn lock_audit_chain(&mut self) -> Result<(), sqlx::Error> {
+        sqlx::query("SELECT pg_advisory_xact_lock(7206020010)").execute(&mut **self).await?;
+        Ok(())
+    }
+}
