@@ -221,7 +221,7 @@ impl OrgStore for Db {
                 let total: i64 = qb.build_query_scalar().fetch_one(p).await?;
                 let mut qb = QueryBuilder::new(format!("SELECT {UNIT_COLUMNS} FROM org_units WHERE 1 = 1"));
                 filters(&mut qb);
-                qb.push(format!(" ORDER BY division_code, unit_type DESC, code LIMIT {} OFFSET {}", page.limit(), page.offset()));
+                qb.push(format!(" ORDER BY division_code, unit_type, code LIMIT {} OFFSET {}", page.limit(), page.offset()));
                 (qb.build_query_as().fetch_all(p).await?, total)
             });
             Ok(Paged {

@@ -1,0 +1,47 @@
+//! The JSON API, `/api/v1/…`. Bearer tokens only; errors as `{"code","message","field"}`.
+
+mod audit;
+mod auth;
+mod division;
+mod org;
+mod user;
+
+use crate::AppState;
+use axum::routing::{get, post, put};
+use axum::Router;
+use serde::Deserialize;
+use zhili_domain::Page;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/auth/login", post(auth::login))
+        .route("/api/v1/auth/logout", post(auth::logout))
+        .route("/api/v1/me", get(auth::me))
+        .route("/api/v1/divisions", get(division::list_divisions))
+        .route("/api/v1/divisions/{code}", get(division::get_division))
+        .route("/api/v1/bodies", get(org::list_bodies).post(org::create_body))
+        .route("/api/v1/bodies/{code}", get(org::get_body))
+        .route("/api/v1/users", get(user::list_users).post(user::create_user))
+        .route("/api/v1/users/{id}", get(user::get_user))
+        .route("/api/v1/users/{id}/role", put(user::set_role))
+        .route("/api/v1/audit", get(audit::list_audit))
+        .route("/api/v1/audit/verify", get(audit::verify_audit))
+        .fallback(not_found)
+}
+
+async fn not_found() -> crate::error::ApiError {
+    crate::error::ApiError(zhili_app::AppError::NotFound { what: "route" })
+}
+
+/// `page` and `page_size` on every list.
+#[derive(Debug, Deserialize, Default)]
+pub struct Paging {
+    pub page: Option<u32>,
+    pub page_size: Option<u32>,
+}
+
+impl Paging {
+    pub fn page(&self) -> Page {
+        Page::new(self.page, self.page_size)
+    }
+}

@@ -1,0 +1,91 @@
+//! Commands: `demo`, `serve`, `migrate`, `import divisions`, `user add`, `audit verify`.
+//! Configuration comes from flags, each with a `ZHILI_…` environment variable behind it.
+
+mod admin;
+mod server;
+
+use anyhow::{Context, Result};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use zhili_app::{Actor, App, Settings, SystemClock};
+use zhili_domain::{DivisionCode, Scope};
+use zhili_store::{DatabaseUrl, Db};
+
+#[derive(Parser, Debug)]
+#[command(name = "zhili", version, about = "治理 Zhili：基层社会治理平台 / grassroots social governance platform")]
+pub struct Args {
+    /// Where the embedded database and files live.
+    #[arg(long, global = true, env = "ZHILI_DATA_DIR", default_value = "./zhili-data")]
+    pub data_dir: PathBuf,
+    /// `sqlite://PATH` or `postgres://…` (default: SQLite in the data directory).
+    #[arg(long, global = true, env = "ZHILI_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Log as JSON lines (for collectors) instead of text.
+    #[arg(long, global = true, env = "ZHILI_LOG_JSON")]
+    pub log_json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Demo: migrate, load Yantai's divisions, seed bodies and demo accounts, serve.
+    Demo(server::ServeArgs),
+    /// Serve the web UI and API (asks for the first account on a new database).
+    Serve(server::ServeArgs),
+    /// Create or upgrade the database schema, then exit.
+    Migrate,
+    /// Import data.
+    #[command(subcommand)]
+    Import(admin::ImportCommand),
+    /// Manage accounts.
+    #[command(subcommand)]
+    User(admin::UserCommand),
+    /// Audit log tools.
+    #[command(subcommand)]
+    Audit(admin::AuditCommand),
+}
+
+pub fn init_tracing(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ZHILI_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+pub async fn run(args: Args) -> Result<ExitCode> {
+    let url = match &args.database_url {
+        Some(raw) => DatabaseUrl::parse(raw)?,
+        None => DatabaseUrl::sqlite_in(&args.data_dir),
+    };
+    let db = Arc::new(Db::open(&url).await.with_context(|| format!("打开数据库 / opening {}", url.redacted()))?);
+    tracing::info!(database = %url.redacted(), "database ready");
+    let app = App::new(db.clone(), Arc::new(SystemClock), Settings::default());
+    let code = match args.command {
+        Command::Demo(a) => server::demo(&app, &args.data_dir, a).await?,
+        Command::Serve(a) => server::serve(&app, a).await?,
+        Command::Migrate => {
+            println!("数据库已是最新结构 / schema is up to date ({})", url.redacted());
+            ExitCode::SUCCESS
+        }
+        Command::Import(c) => admin::import(&app, c).await?,
+        Command::User(c) => admin::user(&app, c).await?,
+        Command::Audit(c) => admin::audit(&app, c).await?,
+    };
+    db.close().await;
+    Ok(code)
+}
+
+/// The operator at this terminal, acting on the whole city.
+pub async fn operator(app: &App) -> Result<Actor> {
+    let city = match app.city().await? {
+        Some(c) => c.code,
+        None => DivisionCode::parse("370600000000").map_err(|e| anyhow::anyhow!(e))?,
+    };
+    Ok(Actor::operator(Scope::Subtree(city)))
+}

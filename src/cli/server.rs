@@ -1,0 +1,132 @@
+//! `zhili demo` and `zhili serve`.
+
+use super::operator;
+use anyhow::{bail, Context, Result};
+use clap::Args as ClapArgs;
+use std::io::IsTerminal;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+use zhili_app::demo::DEMO_PASSWORD;
+use zhili_app::division::DivisionFiles;
+use zhili_app::user::NewUserRequest;
+use zhili_app::App;
+use zhili_web::AppState;
+
+#[derive(ClapArgs, Debug)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "ZHILI_ADDR", default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+    /// Mark session cookies Secure (set this when Zhili is served over HTTPS).
+    #[arg(long, env = "ZHILI_SECURE_COOKIES")]
+    pub secure_cookies: bool,
+}
+
+pub async fn demo(app: &App, data_dir: &Path, a: ServeArgs) -> Result<ExitCode> {
+    let t0 = Instant::now();
+    let op = operator(app).await?;
+    let (seeded, logins) = app.prepare_demo(&op).await?;
+    println!("治理 Zhili 演示 / demo — 数据目录 data dir: {}", data_dir.display());
+    println!(
+        "  组织：13 区市、159 镇街、6509 村居；{} 个工作区片、{} 个部门、{} 个调解组织（准备用时 {:.1} 秒）",
+        seeded.work_areas,
+        seeded.departments,
+        seeded.bodies,
+        t0.elapsed().as_secs_f64()
+    );
+    println!("  演示账号 / demo logins (密码 password: {DEMO_PASSWORD}):");
+    for l in &logins {
+        println!("    {:<22} {:<12} {} ({})", l.username, l.role.label(), l.node_name, l.node);
+    }
+    run_server(app, a).await
+}
+
+pub async fn serve(app: &App, a: ServeArgs) -> Result<ExitCode> {
+    let op = operator(app).await?;
+    if app.division_count().await? == 0 {
+        let r = app.import_divisions(&op, &DivisionFiles::embedded()).await?;
+        println!("已导入内置区划 / imported the built-in divisions: {} 区市, {} 镇街, {} 村居 (NBS {})", r.counties, r.townships, r.communities, r.edition);
+    }
+    if !app.has_users().await? {
+        first_account(app).await?;
+    }
+    run_server(app, a).await
+}
+
+/// A new database has no account: ask the operator for the first security admin.
+async fn first_account(app: &App) -> Result<()> {
+    if !std::io::stdin().is_terminal() {
+        bail!(
+            "数据库中还没有任何账号。请先创建安全管理员 / no account exists yet; create the first security admin with:\n  zhili user add --username NAME --role security_admin --node 370600000000"
+        );
+    }
+    println!("数据库中还没有账号，请创建第一个安全管理员（市级） / create the first security admin:");
+    let mut username = String::new();
+    eprint!("用户名 username: ");
+    std::io::stdin().read_line(&mut username)?;
+    let password = rpassword::prompt_password("密码 password (≥10): ")?;
+    let op = operator(app).await?;
+    let city = op.scope.home().to_string();
+    let req = NewUserRequest {
+        username: username.trim(),
+        password: &password,
+        role: "security_admin",
+        node: &city,
+        display_name: None,
+    };
+    let u = app.create_user(&op, req).await?;
+    println!("已创建 / created {} ({})", u.username, u.role.label());
+    Ok(())
+}
+
+async fn run_server(app: &App, a: ServeArgs) -> Result<ExitCode> {
+    let listener = tokio::net::TcpListener::bind(a.addr).await.with_context(|| format!("无法监听 / cannot listen on {}", a.addr))?;
+    let addr = listener.local_addr()?;
+    let state = AppState {
+        app: app.clone(),
+        secure_cookies: a.secure_cookies,
+    };
+    let janitor = tokio::spawn(purge_sessions(app.clone()));
+    println!("已启动 / listening on http://{addr}/  (Ctrl-C 停止 / to stop)");
+    zhili_web::serve(listener, state, shutdown_signal()).await?;
+    janitor.abort();
+    tracing::info!("stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Expired sessions go once an hour.
+async fn purge_sessions(app: App) {
+    let mut tick = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        match app.purge_sessions().await {
+            Ok(n) if n > 0 => tracing::info!(n, "expired sessions removed"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "session purge failed"),
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
