@@ -79,6 +79,8 @@ mod session;
 mod url;
 mod user;
 
+pub mod testing;
+
 pub use url::DatabaseUrl;
 
 use sqlx::postgres::{PgPool, PgPoolOptions};

@@ -9,72 +9,29 @@ use zhili_app::ports::{AuditQuery, SessionKind};
 use zhili_app::user::NewUserRequest;
 use zhili_app::{Actor, App, AppError, ManualClock, Settings};
 use zhili_domain::{DivisionCode, NodeCode, Page, Scope};
-use zhili_store::{DatabaseUrl, Db};
+use zhili_store::testing::TestDb;
+use zhili_store::Db;
 
 const T0: i64 = 1_790_000_000_000;
 
 struct Backend {
     label: &'static str,
-    schema: Option<String>,
     db: Arc<Db>,
     app: App,
     clock: Arc<ManualClock>,
-    _dir: Option<tempfile::TempDir>,
+    _t: TestDb,
 }
 
-async fn sqlite() -> Backend {
-    let dir = tempfile::tempdir().unwrap();
-    let db = Arc::new(Db::open(&DatabaseUrl::sqlite_in(dir.path())).await.unwrap());
-    wrap("sqlite", db, Some(dir), None)
-}
-
-async fn postgres(base: &str) -> Backend {
-    let schema = format!("zt_{}", zhili_app::auth::random_token()[..12].to_owned());
-    let admin = Db::connect(&DatabaseUrl::parse(base).unwrap()).await.unwrap();
-    admin.execute_raw(&format!("CREATE SCHEMA {schema}")).await.unwrap();
-    admin.close().await;
-    let sep = if base.contains('?') { '&' } else { '?' };
-    let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
-    let db = Arc::new(Db::open(&DatabaseUrl::parse(&url).unwrap()).await.unwrap());
-    wrap("postgres", db, None, Some(schema))
-}
-
-fn wrap(label: &'static str, db: Arc<Db>, dir: Option<tempfile::TempDir>, schema: Option<String>) -> Backend {
-    let clock = Arc::new(ManualClock::at(T0));
-    let app = App::new(db.clone(), clock.clone(), Settings::default());
-    Backend { label, schema, db, app, clock, _dir: dir }
-}
-
-impl Drop for Backend {
-    /// Drop the PostgreSQL schema of a test that got this far (a failed test leaves its own
-    /// behind to look at).
-    fn drop(&mut self) {
-        if let (Some(schema), false) = (self.schema.take(), std::thread::panicking()) {
-            let Ok(base) = std::env::var("ZHILI_TEST_PG_URL") else { return };
-            let _ = std::thread::spawn(move || {
-                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
-                rt.block_on(async {
-                    if let Ok(db) = Db::connect(&DatabaseUrl::parse(&base).unwrap()).await {
-                        let _ = db.execute_raw(&format!("DROP SCHEMA {schema} CASCADE")).await;
-                        db.close().await;
-                    }
-                });
-            })
-            .join();
-        }
-    }
-}
-
-/// SQLite always; PostgreSQL when `ZHILI_TEST_PG_URL` names one. A set but unreachable
-/// PostgreSQL fails the test rather than being skipped.
 async fn backends() -> Vec<Backend> {
-    let mut v = vec![sqlite().await];
-    if let Ok(url) = std::env::var("ZHILI_TEST_PG_URL") {
-        if !url.is_empty() {
-            v.push(postgres(&url).await);
-        }
-    }
-    v
+    TestDb::all()
+        .await
+        .into_iter()
+        .map(|t| {
+            let clock = Arc::new(ManualClock::at(T0));
+            let app = App::new(t.db.clone(), clock.clone(), Settings::default());
+            Backend { label: t.label, db: t.db.clone(), app, clock, _t: t }
+        })
+        .collect()
 }
 
 fn code(s: &str) -> DivisionCode {

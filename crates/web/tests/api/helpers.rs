@@ -1,0 +1,83 @@
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use std::sync::Arc;
+use zhili_app::{App, Settings, SystemClock};
+use zhili_domain::{DivisionCode, Scope};
+use zhili_store::testing::TestDb;
+use zhili_web::AppState;
+
+/// A running demo server on a fresh database.
+pub struct TestApp {
+    pub label: &'static str,
+    pub base: String,
+    pub http: reqwest::Client,
+    pub admin: String,
+    _db: TestDb,
+    _shutdown: tokio::sync::oneshot::Sender<()>,
+}
+
+pub async fn spawn_all() -> Vec<TestApp> {
+    let mut v = Vec::new();
+    for t in TestDb::all().await {
+        v.push(spawn(t).await);
+    }
+    v
+}
+
+async fn spawn(t: TestDb) -> TestApp {
+    let app = App::new(t.db.clone(), Arc::new(SystemClock), Settings::default());
+    let operator = zhili_app::Actor::operator(Scope::Subtree(DivisionCode::parse("370600000000").unwrap()));
+    app.prepare_demo(&operator).await.expect("demo data");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let state = AppState { app, secure_cookies: false };
+    tokio::spawn(zhili_web::serve(listener, state, async {
+        let _ = rx.await;
+    }));
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let mut t = TestApp { label: t.label, base, http, admin: String::new(), _db: t, _shutdown: tx };
+    t.admin = t.login("admin", "zhili-demo").await;
+    t
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> String {
+        let (status, body) = self.post("", "/api/v1/auth/login", json!({ "username": username, "password": password })).await;
+        assert_eq!(status, StatusCode::OK, "{}: login {username}: {body}", self.label);
+        body["token"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn get(&self, token: &str, path: &str) -> (StatusCode, Value) {
+        let mut r = self.http.get(self.url(path));
+        if !token.is_empty() {
+            r = r.bearer_auth(token);
+        }
+        let resp = r.send().await.unwrap();
+        (resp.status(), resp.json().await.unwrap_or(Value::Null))
+    }
+
+    pub async fn post(&self, token: &str, path: &str, body: Value) -> (StatusCode, Value) {
+        let mut r = self.http.post(self.url(path)).json(&body);
+        if !token.is_empty() {
+            r = r.bearer_auth(token);
+        }
+        let resp = r.send().await.unwrap();
+        (resp.status(), resp.json().await.unwrap_or(Value::Null))
+    }
+
+    /// As the demo's security admin, create a user and sign in as them.
+    pub async fn user(&self, username: &str, role: &str, node: &str) -> String {
+        let (status, body) = self.post(&self.admin, "/api/v1/users", json!({ "username": username, "password": "Acc-pass-12345", "role": role, "node": node })).await;
+        assert_eq!(status, StatusCode::CREATED, "{}: create {username}: {body}", self.label);
+        self.login(username, "Acc-pass-12345").await
+    }
+}
+
+pub fn items(v: &Value) -> &Vec<Value> {
+    v["items"].as_array().expect("a paged list")
+}

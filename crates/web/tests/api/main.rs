@@ -1,0 +1,9 @@
+//! Black-box tests through a real server on port 0, on SQLite and (when
+//! `ZHILI_TEST_PG_URL` is set) PostgreSQL. One test binary for all HTTP tests.
+
+mod helpers;
+
+mod auth;
+mod organisation;
+mod pages;
+mod users;
