@@ -7,7 +7,10 @@ use clap::Parser;
 fn main() -> std::process::ExitCode {
     let args = cli::Args::parse();
     cli::init_tracing(args.log_json);
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("无法启动运行时 / cannot start the runtime: {e}");

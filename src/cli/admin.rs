@@ -53,7 +53,10 @@ pub async fn import(app: &App, c: ImportCommand) -> Result<ExitCode> {
     let files = match dir {
         None => DivisionFiles::embedded(),
         Some(d) => {
-            let read = |name: &str| std::fs::read_to_string(d.join(name)).with_context(|| format!("读取 / reading {}", d.join(name).display()));
+            let read = |name: &str| {
+                std::fs::read_to_string(d.join(name))
+                    .with_context(|| format!("读取 / reading {}", d.join(name).display()))
+            };
             DivisionFiles {
                 city: read("city.csv")?,
                 counties: read("counties.csv")?,
@@ -76,7 +79,13 @@ pub async fn import(app: &App, c: ImportCommand) -> Result<ExitCode> {
 }
 
 pub async fn user(app: &App, c: UserCommand) -> Result<ExitCode> {
-    let UserCommand::Add { username, role, node, display_name, password_stdin } = c;
+    let UserCommand::Add {
+        username,
+        role,
+        node,
+        display_name,
+        password_stdin,
+    } = c;
     let password = if password_stdin || !std::io::stdin().is_terminal() {
         let mut s = String::new();
         std::io::stdin().read_to_string(&mut s)?;
@@ -96,24 +105,41 @@ pub async fn user(app: &App, c: UserCommand) -> Result<ExitCode> {
         display_name: display_name.as_deref(),
     };
     let u = app.create_user(&operator(app).await?, req).await?;
-    println!("已创建账号 / created: {} · {} · {} (id {})", u.username, u.role.label(), u.node, u.id);
+    println!(
+        "已创建账号 / created: {} · {} · {} (id {})",
+        u.username,
+        u.role.label(),
+        u.node,
+        u.id
+    );
     Ok(ExitCode::SUCCESS)
 }
 
 pub async fn audit(app: &App, c: AuditCommand) -> Result<ExitCode> {
     let AuditCommand::Verify = c;
     let bar = ProgressBar::new_spinner();
-    bar.set_style(ProgressStyle::with_template("{spinner} 校验审计链 / verifying: {pos} 条 records").unwrap_or_else(|_| ProgressStyle::default_spinner()));
-    let r = app.verify_audit(&operator(app).await?, |n| bar.set_position(n as u64)).await;
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} 校验审计链 / verifying: {pos} 条 records")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    let r = app
+        .verify_audit(&operator(app).await?, |n| bar.set_position(n as u64))
+        .await;
     bar.finish_and_clear();
     let r = r?;
     match r.broken {
         None => {
-            println!("审计日志完整 / audit log intact: {} records, head {}", r.records, r.head);
+            println!(
+                "审计日志完整 / audit log intact: {} records, head {}",
+                r.records, r.head
+            );
             Ok(ExitCode::SUCCESS)
         }
         Some(why) => {
-            println!("审计日志被篡改 / audit log TAMPERED at record {}: {why}", r.broken_at.unwrap_or(0));
+            println!(
+                "审计日志被篡改 / audit log TAMPERED at record {}: {why}",
+                r.broken_at.unwrap_or(0)
+            );
             Ok(ExitCode::from(1))
         }
     }

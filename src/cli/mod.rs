@@ -14,10 +14,19 @@ use zhili_domain::{DivisionCode, Scope};
 use zhili_store::{DatabaseUrl, Db};
 
 #[derive(Parser, Debug)]
-#[command(name = "zhili", version, about = "治理 Zhili：基层社会治理平台 / grassroots social governance platform")]
+#[command(
+    name = "zhili",
+    version,
+    about = "治理 Zhili：基层社会治理平台 / grassroots social governance platform"
+)]
 pub struct Args {
     /// Where the embedded database and files live.
-    #[arg(long, global = true, env = "ZHILI_DATA_DIR", default_value = "./zhili-data")]
+    #[arg(
+        long,
+        global = true,
+        env = "ZHILI_DATA_DIR",
+        default_value = "./zhili-data"
+    )]
     pub data_dir: PathBuf,
     /// `sqlite://PATH` or `postgres://…` (default: SQLite in the data directory).
     #[arg(long, global = true, env = "ZHILI_DATABASE_URL")]
@@ -49,8 +58,11 @@ pub enum Command {
 }
 
 pub fn init_tracing(json: bool) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("ZHILI_LOG").unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ZHILI_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false);
     if json {
         builder.json().init();
     } else {
@@ -63,14 +75,21 @@ pub async fn run(args: Args) -> Result<ExitCode> {
         Some(raw) => DatabaseUrl::parse(raw)?,
         None => DatabaseUrl::sqlite_in(&args.data_dir),
     };
-    let db = Arc::new(Db::open(&url).await.with_context(|| format!("打开数据库 / opening {}", url.redacted()))?);
+    let db = Arc::new(
+        Db::open(&url)
+            .await
+            .with_context(|| format!("打开数据库 / opening {}", url.redacted()))?,
+    );
     tracing::info!(database = %url.redacted(), "database ready");
     let app = App::new(db.clone(), Arc::new(SystemClock), Settings::default());
     let code = match args.command {
         Command::Demo(a) => server::demo(&app, &args.data_dir, a).await?,
         Command::Serve(a) => server::serve(&app, a).await?,
         Command::Migrate => {
-            println!("数据库已是最新结构 / schema is up to date ({})", url.redacted());
+            println!(
+                "数据库已是最新结构 / schema is up to date ({})",
+                url.redacted()
+            );
             ExitCode::SUCCESS
         }
         Command::Import(c) => admin::import(&app, c).await?,

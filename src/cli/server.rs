@@ -28,7 +28,10 @@ pub async fn demo(app: &App, data_dir: &Path, a: ServeArgs) -> Result<ExitCode> 
     let t0 = Instant::now();
     let op = operator(app).await?;
     let (seeded, logins) = app.prepare_demo(&op).await?;
-    println!("治理 Zhili 演示 / demo — 数据目录 data dir: {}", data_dir.display());
+    println!(
+        "治理 Zhili 演示 / demo — 数据目录 data dir: {}",
+        data_dir.display()
+    );
     println!(
         "  组织：13 区市、159 镇街、6509 村居；{} 个工作区片、{} 个部门、{} 个调解组织（准备用时 {:.1} 秒）",
         seeded.work_areas,
@@ -38,7 +41,13 @@ pub async fn demo(app: &App, data_dir: &Path, a: ServeArgs) -> Result<ExitCode> 
     );
     println!("  演示账号 / demo logins (密码 password: {DEMO_PASSWORD}):");
     for l in &logins {
-        println!("    {:<22} {:<12} {} ({})", l.username, l.role.label(), l.node_name, l.node);
+        println!(
+            "    {:<22} {:<12} {} ({})",
+            l.username,
+            l.role.label(),
+            l.node_name,
+            l.node
+        );
     }
     run_server(app, a).await
 }
@@ -46,8 +55,13 @@ pub async fn demo(app: &App, data_dir: &Path, a: ServeArgs) -> Result<ExitCode> 
 pub async fn serve(app: &App, a: ServeArgs) -> Result<ExitCode> {
     let op = operator(app).await?;
     if app.division_count().await? == 0 {
-        let r = app.import_divisions(&op, &DivisionFiles::embedded()).await?;
-        println!("已导入内置区划 / imported the built-in divisions: {} 区市, {} 镇街, {} 村居 (NBS {})", r.counties, r.townships, r.communities, r.edition);
+        let r = app
+            .import_divisions(&op, &DivisionFiles::embedded())
+            .await?;
+        println!(
+            "已导入内置区划 / imported the built-in divisions: {} 区市, {} 镇街, {} 村居 (NBS {})",
+            r.counties, r.townships, r.communities, r.edition
+        );
     }
     if !app.has_users().await? {
         first_account(app).await?;
@@ -62,7 +76,9 @@ async fn first_account(app: &App) -> Result<()> {
             "数据库中还没有任何账号。请先创建安全管理员 / no account exists yet; create the first security admin with:\n  zhili user add --username NAME --role security_admin --node 370600000000"
         );
     }
-    println!("数据库中还没有账号，请创建第一个安全管理员（市级） / create the first security admin:");
+    println!(
+        "数据库中还没有账号，请创建第一个安全管理员（市级） / create the first security admin:"
+    );
     let mut username = String::new();
     eprint!("用户名 username: ");
     std::io::stdin().read_line(&mut username)?;
@@ -82,7 +98,9 @@ async fn first_account(app: &App) -> Result<()> {
 }
 
 async fn run_server(app: &App, a: ServeArgs) -> Result<ExitCode> {
-    let listener = tokio::net::TcpListener::bind(a.addr).await.with_context(|| format!("无法监听 / cannot listen on {}", a.addr))?;
+    let listener = tokio::net::TcpListener::bind(a.addr)
+        .await
+        .with_context(|| format!("无法监听 / cannot listen on {}", a.addr))?;
     let addr = listener.local_addr()?;
     let state = AppState {
         app: app.clone(),

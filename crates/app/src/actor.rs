@@ -36,12 +36,22 @@ impl Actor {
     pub fn name(&self) -> String {
         match &self.user {
             Some(u) => u.username.clone(),
-            None => format!("cli:{}", std::env::var("USER").unwrap_or_else(|_| "operator".into())),
+            None => format!(
+                "cli:{}",
+                std::env::var("USER").unwrap_or_else(|_| "operator".into())
+            ),
         }
     }
 
     /// An audit entry for something this actor did.
-    pub fn audit(&self, at_ms: i64, action: &str, object: String, outcome: Outcome, detail: String) -> AuditEntry {
+    pub fn audit(
+        &self,
+        at_ms: i64,
+        action: &str,
+        object: String,
+        outcome: Outcome,
+        detail: String,
+    ) -> AuditEntry {
         AuditEntry {
             at_ms,
             actor_id: self.user.as_ref().map(|u| u.id),

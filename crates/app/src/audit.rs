@@ -20,10 +20,17 @@ pub struct VerifyReport {
 }
 
 impl App {
-    pub async fn audit_log(&self, actor: &Actor, mut q: AuditQuery, page: Page) -> AppResult<Paged<AuditRecord>> {
+    pub async fn audit_log(
+        &self,
+        actor: &Actor,
+        mut q: AuditQuery,
+        page: Page,
+    ) -> AppResult<Paged<AuditRecord>> {
         if !actor.may(Role::reads_audit) {
             self.audit_denied(actor, "audit.read", "audit:*").await?;
-            return Err(AppError::Forbidden { why: "only auditors read the audit log" });
+            return Err(AppError::Forbidden {
+                why: "only auditors read the audit log",
+            });
         }
         let home = actor.scope.home();
         q.within = match &home {
@@ -34,10 +41,16 @@ impl App {
     }
 
     /// Walk the whole chain in order. Auditors (or the operator) only.
-    pub async fn verify_audit(&self, actor: &Actor, mut progress: impl FnMut(i64)) -> AppResult<VerifyReport> {
+    pub async fn verify_audit(
+        &self,
+        actor: &Actor,
+        mut progress: impl FnMut(i64),
+    ) -> AppResult<VerifyReport> {
         if !actor.may(Role::reads_audit) {
             self.audit_denied(actor, "audit.verify", "audit:*").await?;
-            return Err(AppError::Forbidden { why: "only auditors verify the audit log" });
+            return Err(AppError::Forbidden {
+                why: "only auditors verify the audit log",
+            });
         }
         let mut v = ChainVerifier::default();
         let mut after = 0;
@@ -70,8 +83,19 @@ impl App {
     }
 
     /// Record that the actor tried something its role may not do.
-    pub(crate) async fn audit_denied(&self, actor: &Actor, action: &str, object: &str) -> AppResult<()> {
-        let e = actor.audit(self.now_ms(), action, object.to_owned(), Outcome::Denied, String::new());
+    pub(crate) async fn audit_denied(
+        &self,
+        actor: &Actor,
+        action: &str,
+        object: &str,
+    ) -> AppResult<()> {
+        let e = actor.audit(
+            self.now_ms(),
+            action,
+            object.to_owned(),
+            Outcome::Denied,
+            String::new(),
+        );
         Ok(self.store.append_audit(e).await?)
     }
 }

@@ -31,7 +31,13 @@ pub fn token_hash(token: &str) -> String {
 }
 
 impl App {
-    pub async fn login(&self, username: &str, password: &str, kind: SessionKind, source: &str) -> AppResult<LoginOk> {
+    pub async fn login(
+        &self,
+        username: &str,
+        password: &str,
+        kind: SessionKind,
+        source: &str,
+    ) -> AppResult<LoginOk> {
         let now = self.now_ms();
         let shown = username.chars().take(64).collect::<String>();
         let failure = |detail: &str| zhili_domain::AuditEntry {
@@ -48,7 +54,9 @@ impl App {
         };
         let Some(cred) = self.store.credentials(username.trim()).await? else {
             password::verify(password.to_owned(), password::dummy_hash().await).await?;
-            self.store.record_login_failure(None, 0, None, failure("unknown account")).await?;
+            self.store
+                .record_login_failure(None, 0, None, failure("unknown account"))
+                .await?;
             return Err(AppError::InvalidCredentials);
         };
         let entry_for = |outcome, detail: &str| {
@@ -63,7 +71,9 @@ impl App {
         };
         if let Some(until) = cred.locked_until_ms.filter(|u| *u > now) {
             let e = entry_for(Outcome::Denied, "account locked");
-            self.store.record_login_failure(Some(cred.user.id), cred.failed_logins, Some(until), e).await?;
+            self.store
+                .record_login_failure(Some(cred.user.id), cred.failed_logins, Some(until), e)
+                .await?;
             return Err(AppError::Locked { until_ms: until });
         }
         let ok = password::verify(password.to_owned(), cred.password_hash.clone()).await?;
@@ -74,9 +84,17 @@ impl App {
             } else {
                 (failed, None)
             };
-            let detail = if cred.user.disabled { "account disabled" } else if lock.is_some() { "wrong password; account locked" } else { "wrong password" };
+            let detail = if cred.user.disabled {
+                "account disabled"
+            } else if lock.is_some() {
+                "wrong password; account locked"
+            } else {
+                "wrong password"
+            };
             let e = entry_for(Outcome::Failure, detail);
-            self.store.record_login_failure(Some(cred.user.id), failed, lock, e).await?;
+            self.store
+                .record_login_failure(Some(cred.user.id), failed, lock, e)
+                .await?;
             return Err(match lock {
                 Some(until_ms) => AppError::Locked { until_ms },
                 None => AppError::InvalidCredentials,
@@ -90,7 +108,11 @@ impl App {
             csrf_token: random_token(),
             source: source.to_owned(),
             created_at_ms: now,
-            expires_at_ms: now + self.settings.session_idle_ms.min(self.settings.session_max_ms),
+            expires_at_ms: now
+                + self
+                    .settings
+                    .session_idle_ms
+                    .min(self.settings.session_max_ms),
         };
         let e = entry_for(Outcome::Success, kind.as_str());
         self.store.record_login_success(&session, e).await?;
@@ -103,7 +125,12 @@ impl App {
     }
 
     /// Resolve a token to the acting user; expired, ended or wrong-kind sessions fail.
-    pub async fn authenticate(&self, token: &str, kind: SessionKind, source: &str) -> AppResult<(Actor, String)> {
+    pub async fn authenticate(
+        &self,
+        token: &str,
+        kind: SessionKind,
+        source: &str,
+    ) -> AppResult<(Actor, String)> {
         let now = self.now_ms();
         let hash = token_hash(token);
         let Some(s) = self.store.session(&hash).await? else {
@@ -114,7 +141,8 @@ impl App {
         }
         // Slide the idle expiry, at most once a minute, never past the absolute limit.
         if now - s.last_seen_at_ms > 60_000 {
-            let expires = (now + self.settings.session_idle_ms).min(s.created_at_ms + self.settings.session_max_ms);
+            let expires = (now + self.settings.session_idle_ms)
+                .min(s.created_at_ms + self.settings.session_max_ms);
             self.store.touch_session(&hash, now, expires).await?;
         }
         let scope = self.scope_of(&s.user.node).await?;
@@ -129,7 +157,13 @@ impl App {
     }
 
     pub async fn logout(&self, actor: &Actor, token: &str) -> AppResult<()> {
-        let e = actor.audit(self.now_ms(), "auth.logout", format!("user:{}", actor.user.as_ref().map(|u| u.id).unwrap_or(0)), Outcome::Success, String::new());
+        let e = actor.audit(
+            self.now_ms(),
+            "auth.logout",
+            format!("user:{}", actor.user.as_ref().map(|u| u.id).unwrap_or(0)),
+            Outcome::Success,
+            String::new(),
+        );
         self.store.end_session(&token_hash(token), e).await?;
         Ok(())
     }

@@ -6,7 +6,8 @@ use crate::error::{AppError, AppResult};
 use crate::ports::UnitQuery;
 use crate::App;
 use zhili_domain::{
-    DivisionCode, Level, MediationKind, NodeCode, OrgUnit, Outcome, Page, Paged, ParseError, Role, Sector, UnitType, WorkArea,
+    DivisionCode, Level, MediationKind, NodeCode, OrgUnit, Outcome, Page, Paged, ParseError, Role,
+    Sector, UnitType, WorkArea,
 };
 
 /// A department or body to add.
@@ -21,30 +22,48 @@ pub struct NewUnit<'a> {
 
 impl App {
     /// Bodies and departments at or under `division` (default: the caller's whole scope).
-    pub async fn list_units(&self, actor: &Actor, division: Option<&str>, unit_type: Option<&str>, text: Option<&str>, page: Page) -> AppResult<Paged<OrgUnit>> {
+    pub async fn list_units(
+        &self,
+        actor: &Actor,
+        division: Option<&str>,
+        unit_type: Option<&str>,
+        text: Option<&str>,
+        page: Page,
+    ) -> AppResult<Paged<OrgUnit>> {
         let within = match division.filter(|s| !s.is_empty()) {
             None => None,
             Some(raw) => {
-                let d = DivisionCode::parse(raw).map_err(|_| AppError::NotFound { what: "division" })?;
+                let d = DivisionCode::parse(raw)
+                    .map_err(|_| AppError::NotFound { what: "division" })?;
                 if !actor.scope.sees_division(&d) {
                     return Err(AppError::NotFound { what: "division" });
                 }
                 Some(d)
             }
         };
-        let unit_type = unit_type.filter(|s| !s.is_empty()).map(UnitType::parse).transpose()?;
+        let unit_type = unit_type
+            .filter(|s| !s.is_empty())
+            .map(UnitType::parse)
+            .transpose()?;
         let q = UnitQuery {
             scope: actor.scope.clone(),
             within,
             at: None,
             unit_type,
-            text: text.map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned),
+            text: text
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned),
         };
         Ok(self.store.list_units(&q, page).await?)
     }
 
     /// The units sitting exactly at one division (for the organisation browser).
-    pub async fn units_at(&self, actor: &Actor, division: &DivisionCode) -> AppResult<Vec<OrgUnit>> {
+    pub async fn units_at(
+        &self,
+        actor: &Actor,
+        division: &DivisionCode,
+    ) -> AppResult<Vec<OrgUnit>> {
         let q = UnitQuery {
             scope: actor.scope.clone(),
             within: None,
@@ -52,7 +71,11 @@ impl App {
             unit_type: None,
             text: None,
         };
-        Ok(self.store.list_units(&q, Page::new(Some(1), Some(Page::MAX_SIZE))).await?.items)
+        Ok(self
+            .store
+            .list_units(&q, Page::new(Some(1), Some(Page::MAX_SIZE)))
+            .await?
+            .items)
     }
 
     pub async fn unit(&self, actor: &Actor, code: &str) -> AppResult<OrgUnit> {
@@ -60,55 +83,102 @@ impl App {
         if !actor.scope.sees_node(&code) {
             return Err(AppError::NotFound { what: "unit" });
         }
-        self.store.unit(&code).await?.ok_or(AppError::NotFound { what: "unit" })
+        self.store
+            .unit(&code)
+            .await?
+            .ok_or(AppError::NotFound { what: "unit" })
     }
 
-    pub async fn work_areas_of(&self, actor: &Actor, township: &DivisionCode) -> AppResult<Vec<WorkArea>> {
+    pub async fn work_areas_of(
+        &self,
+        actor: &Actor,
+        township: &DivisionCode,
+    ) -> AppResult<Vec<WorkArea>> {
         let all = self.store.work_areas_of(township).await?;
-        Ok(all.into_iter().filter(|w| actor.scope.sees_node(&w.code)).collect())
+        Ok(all
+            .into_iter()
+            .filter(|w| actor.scope.sees_node(&w.code))
+            .collect())
     }
 
     pub async fn work_area(&self, actor: &Actor, code: &NodeCode) -> AppResult<WorkArea> {
         if !actor.scope.sees_node(code) {
             return Err(AppError::NotFound { what: "work_area" });
         }
-        self.store.work_area(code).await?.ok_or(AppError::NotFound { what: "work_area" })
+        self.store
+            .work_area(code)
+            .await?
+            .ok_or(AppError::NotFound { what: "work_area" })
     }
 
     /// Add a department or mediation body (system admins, inside their scope).
     pub async fn create_unit(&self, actor: &Actor, new: NewUnit<'_>) -> AppResult<OrgUnit> {
         let unit_type = UnitType::parse(new.unit_type)?;
-        let division = DivisionCode::parse(new.division).map_err(|e| ParseError::new("division", e.code, e.message))?;
-        if !actor.scope.sees_division(&division) || self.store.division(&division).await?.is_none() {
-            return Err(ParseError::new("division", "org.division_not_found", "找不到该区划，或不在您的管辖范围内").into());
+        let division = DivisionCode::parse(new.division)
+            .map_err(|e| ParseError::new("division", e.code, e.message))?;
+        if !actor.scope.sees_division(&division) || self.store.division(&division).await?.is_none()
+        {
+            return Err(ParseError::new(
+                "division",
+                "org.division_not_found",
+                "找不到该区划，或不在您的管辖范围内",
+            )
+            .into());
         }
         if !actor.may(Role::configures_org) {
-            return Err(AppError::Forbidden { why: "only system admins add departments and bodies" });
+            return Err(AppError::Forbidden {
+                why: "only system admins add departments and bodies",
+            });
         }
         let name = new.name.trim();
         if name.is_empty() || name.chars().count() > 100 {
-            return Err(ParseError::new("name", "org.name_invalid", "名称不能为空，且不超过 100 字").into());
+            return Err(ParseError::new(
+                "name",
+                "org.name_invalid",
+                "名称不能为空，且不超过 100 字",
+            )
+            .into());
         }
-        let sector = new.sector.filter(|s| !s.is_empty()).map(Sector::parse).transpose()?;
+        let sector = new
+            .sector
+            .filter(|s| !s.is_empty())
+            .map(Sector::parse)
+            .transpose()?;
         let kind = match unit_type {
             UnitType::Department => {
                 if sector.is_none() {
-                    return Err(ParseError::new("sector", "org.sector_required", "部门须注明行业（如 police、court）").into());
+                    return Err(ParseError::new(
+                        "sector",
+                        "org.sector_required",
+                        "部门须注明行业（如 police、court）",
+                    )
+                    .into());
                 }
                 "department".to_owned()
             }
             UnitType::Body => {
                 let k = MediationKind::parse(new.kind.unwrap_or(""))?;
                 if k == MediationKind::Sector && sector.is_none() {
-                    return Err(ParseError::new("sector", "org.sector_required", "行业性专业性调解组织须注明行业").into());
+                    return Err(ParseError::new(
+                        "sector",
+                        "org.sector_required",
+                        "行业性专业性调解组织须注明行业",
+                    )
+                    .into());
                 }
                 k.as_str().to_owned()
             }
         };
         let seq = self.store.max_unit_seq(&division, unit_type).await? + 1;
         let code = match unit_type {
-            UnitType::Department => NodeCode::Department { division: division.clone(), seq },
-            UnitType::Body => NodeCode::Body { division: division.clone(), seq },
+            UnitType::Department => NodeCode::Department {
+                division: division.clone(),
+                seq,
+            },
+            UnitType::Body => NodeCode::Body {
+                division: division.clone(),
+                seq,
+            },
         };
         let level = division.level();
         let unit = OrgUnit {
@@ -118,10 +188,22 @@ impl App {
             kind,
             sector,
             division_code: division,
-            level: if level == Level::WorkArea { Level::Township } else { level },
+            level: if level == Level::WorkArea {
+                Level::Township
+            } else {
+                level
+            },
         };
-        let audit = actor.audit(self.now_ms(), "org.create_unit", format!("unit:{code}"), Outcome::Success, name.to_owned());
-        self.store.upsert_units(std::slice::from_ref(&unit), audit).await?;
+        let audit = actor.audit(
+            self.now_ms(),
+            "org.create_unit",
+            format!("unit:{code}"),
+            Outcome::Success,
+            name.to_owned(),
+        );
+        self.store
+            .upsert_units(std::slice::from_ref(&unit), audit)
+            .await?;
         Ok(unit)
     }
 
@@ -137,7 +219,11 @@ impl App {
     /// A display name for any node.
     pub async fn node_name(&self, node: &NodeCode) -> AppResult<String> {
         Ok(match node {
-            NodeCode::Division(d) => self.store.division(d).await?.map(|d| d.short_name().to_owned()),
+            NodeCode::Division(d) => self
+                .store
+                .division(d)
+                .await?
+                .map(|d| d.short_name().to_owned()),
             NodeCode::WorkArea { .. } => self.store.work_area(node).await?.map(|w| w.name),
             _ => self.store.unit(node).await?.map(|u| u.name),
         }

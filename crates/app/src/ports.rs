@@ -122,13 +122,24 @@ pub struct AuditQuery {
 #[async_trait]
 pub trait DivisionStore: Send + Sync {
     /// Insert or update by code, all in one transaction.
-    async fn upsert_divisions(&self, divisions: &[Division], audit: AuditEntry) -> StoreResult<Upserted>;
+    async fn upsert_divisions(
+        &self,
+        divisions: &[Division],
+        audit: AuditEntry,
+    ) -> StoreResult<Upserted>;
     async fn division(&self, code: &DivisionCode) -> StoreResult<Option<Division>>;
     async fn list_divisions(&self, q: &DivisionQuery, page: Page) -> StoreResult<Paged<Division>>;
     /// Counts per level strictly below `root`, limited to what `scope` sees.
-    async fn descendant_counts(&self, scope: &Scope, root: &DivisionCode) -> StoreResult<LevelCounts>;
+    async fn descendant_counts(
+        &self,
+        scope: &Scope,
+        root: &DivisionCode,
+    ) -> StoreResult<LevelCounts>;
     /// For each child of `parent`, the counts below it (one query for the whole list).
-    async fn child_counts(&self, parent: &DivisionCode) -> StoreResult<Vec<(DivisionCode, LevelCounts)>>;
+    async fn child_counts(
+        &self,
+        parent: &DivisionCode,
+    ) -> StoreResult<Vec<(DivisionCode, LevelCounts)>>;
     async fn count_divisions(&self) -> StoreResult<i64>;
     /// The one city-level division (the root of the tree), once imported.
     async fn city(&self) -> StoreResult<Option<Division>>;
@@ -137,7 +148,11 @@ pub trait DivisionStore: Send + Sync {
 #[async_trait]
 pub trait OrgStore: Send + Sync {
     /// Insert or update work areas by code and set each listed community's work area.
-    async fn upsert_work_areas(&self, areas: &[(WorkArea, Vec<DivisionCode>)], audit: AuditEntry) -> StoreResult<Upserted>;
+    async fn upsert_work_areas(
+        &self,
+        areas: &[(WorkArea, Vec<DivisionCode>)],
+        audit: AuditEntry,
+    ) -> StoreResult<Upserted>;
     async fn work_area(&self, code: &NodeCode) -> StoreResult<Option<WorkArea>>;
     async fn work_areas_of(&self, township: &DivisionCode) -> StoreResult<Vec<WorkArea>>;
     async fn work_area_communities(&self, code: &NodeCode) -> StoreResult<Vec<DivisionCode>>;
@@ -154,18 +169,39 @@ pub trait UserStore: Send + Sync {
     async fn credentials(&self, username: &str) -> StoreResult<Option<Credentials>>;
     async fn user(&self, id: i64) -> StoreResult<Option<User>>;
     async fn list_users(&self, scope: &Scope, page: Page) -> StoreResult<Paged<User>>;
-    async fn set_role(&self, id: i64, role: Role, node: &NodeCode, audit: AuditEntry) -> StoreResult<()>;
+    async fn set_role(
+        &self,
+        id: i64,
+        role: Role,
+        node: &NodeCode,
+        audit: AuditEntry,
+    ) -> StoreResult<()>;
     async fn count_users(&self) -> StoreResult<i64>;
     /// Record a failed sign-in: the new failure count and lock (if any), with its audit record.
-    async fn record_login_failure(&self, user_id: Option<i64>, failed_logins: i64, locked_until_ms: Option<i64>, audit: AuditEntry) -> StoreResult<()>;
+    async fn record_login_failure(
+        &self,
+        user_id: Option<i64>,
+        failed_logins: i64,
+        locked_until_ms: Option<i64>,
+        audit: AuditEntry,
+    ) -> StoreResult<()>;
     /// Record a successful sign-in: reset the counters, open the session, audit it.
-    async fn record_login_success(&self, session: &NewSession, audit: AuditEntry) -> StoreResult<()>;
+    async fn record_login_success(
+        &self,
+        session: &NewSession,
+        audit: AuditEntry,
+    ) -> StoreResult<()>;
 }
 
 #[async_trait]
 pub trait SessionStore: Send + Sync {
     async fn session(&self, token_hash: &str) -> StoreResult<Option<SessionRecord>>;
-    async fn touch_session(&self, token_hash: &str, last_seen_at_ms: i64, expires_at_ms: i64) -> StoreResult<()>;
+    async fn touch_session(
+        &self,
+        token_hash: &str,
+        last_seen_at_ms: i64,
+        expires_at_ms: i64,
+    ) -> StoreResult<()>;
     async fn end_session(&self, token_hash: &str, audit: AuditEntry) -> StoreResult<()>;
     async fn purge_sessions(&self, now_ms: i64) -> StoreResult<u64>;
 }

@@ -23,14 +23,21 @@ impl App {
         let object = format!("user:{username}");
         if !actor.may(Role::manages_users) {
             self.audit_denied(actor, "user.create", &object).await?;
-            return Err(AppError::Forbidden { why: "only security admins create users" });
+            return Err(AppError::Forbidden {
+                why: "only security admins create users",
+            });
         }
         let password = Password::parse(req.password, &username)?;
         let role = Role::parse(req.role)?;
         let node = NodeCode::parse(req.node)?;
         if !actor.scope.sees_node(&node) || !self.node_exists(&node).await? {
             self.audit_denied(actor, "user.create", &object).await?;
-            return Err(ParseError::new("node", "user.node_not_found", "找不到该节点，或不在您的管辖范围内").into());
+            return Err(ParseError::new(
+                "node",
+                "user.node_not_found",
+                "找不到该节点，或不在您的管辖范围内",
+            )
+            .into());
         }
         role.fits_node(&node)?;
         let display_name = match req.display_name.map(str::trim).filter(|s| !s.is_empty()) {
@@ -45,7 +52,13 @@ impl App {
             node: node.clone(),
             at_ms: now,
         };
-        let audit = actor.audit(now, "user.create", format!("user:{username}"), Outcome::Success, format!("role {} at {node}", role.as_str()));
+        let audit = actor.audit(
+            now,
+            "user.create",
+            format!("user:{username}"),
+            Outcome::Success,
+            format!("role {} at {node}", role.as_str()),
+        );
         match self.store.create_user(&new, audit).await {
             Ok(u) => Ok(u),
             Err(StoreError::Conflict { .. }) => Err(AppError::Conflict {
@@ -62,36 +75,57 @@ impl App {
         let now = self.now_ms();
         let target = self.user(actor, user_id).await?;
         if !actor.may(Role::manages_users) {
-            self.audit_denied(actor, "user.set_role", &format!("user:{user_id}")).await?;
-            return Err(AppError::Forbidden { why: "only security admins change roles" });
+            self.audit_denied(actor, "user.set_role", &format!("user:{user_id}"))
+                .await?;
+            return Err(AppError::Forbidden {
+                why: "only security admins change roles",
+            });
         }
         if actor.user.as_ref().is_some_and(|u| u.id == user_id) {
-            return Err(AppError::Forbidden { why: "nobody changes their own role" });
+            return Err(AppError::Forbidden {
+                why: "nobody changes their own role",
+            });
         }
         let role = Role::parse(role)?;
         role.fits_node(&target.node)?;
         let detail = format!("{} -> {}", target.role.as_str(), role.as_str());
-        let audit = actor.audit(now, "user.set_role", format!("user:{user_id}"), Outcome::Success, detail);
-        self.store.set_role(user_id, role, &target.node, audit).await?;
+        let audit = actor.audit(
+            now,
+            "user.set_role",
+            format!("user:{user_id}"),
+            Outcome::Success,
+            detail,
+        );
+        self.store
+            .set_role(user_id, role, &target.node, audit)
+            .await?;
         Ok(User { role, ..target })
     }
 
     /// A user the caller may see (security admins and auditors); 404 otherwise.
     pub async fn user(&self, actor: &Actor, user_id: i64) -> AppResult<User> {
-        let u = self.store.user(user_id).await?.ok_or(AppError::NotFound { what: "user" })?;
+        let u = self
+            .store
+            .user(user_id)
+            .await?
+            .ok_or(AppError::NotFound { what: "user" })?;
         let own = actor.user.as_ref().is_some_and(|me| me.id == user_id);
         if !own && !actor.scope.sees_node(&u.node) {
             return Err(AppError::NotFound { what: "user" });
         }
         if !own && !actor.may(|r| r.manages_users() || r.reads_audit()) {
-            return Err(AppError::Forbidden { why: "only security admins and auditors read accounts" });
+            return Err(AppError::Forbidden {
+                why: "only security admins and auditors read accounts",
+            });
         }
         Ok(u)
     }
 
     pub async fn list_users(&self, actor: &Actor, page: Page) -> AppResult<Paged<User>> {
         if !actor.may(|r| r.manages_users() || r.reads_audit()) {
-            return Err(AppError::Forbidden { why: "only security admins and auditors list accounts" });
+            return Err(AppError::Forbidden {
+                why: "only security admins and auditors list accounts",
+            });
         }
         Ok(self.store.list_users(&actor.scope, page).await?)
     }

@@ -224,7 +224,13 @@ mod tests {
     fn a_deletion_or_insertion_is_found() {
         let mut rs = chain(5);
         rs.remove(1);
-        assert_eq!(verify(&rs), Err(ChainBreak::Gap { expected: 2, found: 3 }));
+        assert_eq!(
+            verify(&rs),
+            Err(ChainBreak::Gap {
+                expected: 2,
+                found: 3
+            })
+        );
         let mut rs = chain(5);
         let forged = seal(3, &rs[1].hash, entry(99));
         rs.insert(2, forged);

@@ -26,7 +26,9 @@ impl DivisionCode {
         let code = Self(s.to_owned());
         // A lower group may be non-zero only when every group above it is.
         let (county, town, village) = (&s[4..6] == "00", &s[6..9] == "000", &s[9..12] == "000");
-        if (county && !town) || (county && !village) || (town && !village) {
+        // Once a group is zero, every group below it is zero too.
+        let zero = [county, town, village];
+        if zero.windows(2).any(|w| w[0] && !w[1]) {
             return Err(ParseError::new(
                 "code",
                 "division.code_invalid",
@@ -157,7 +159,9 @@ impl Level {
                 ParseError::new(
                     "level",
                     "division.level_invalid",
-                    format!("层级应为 city、county、township、work_area 或 community，收到「{raw}」"),
+                    format!(
+                        "层级应为 city、county、township、work_area 或 community，收到「{raw}」"
+                    ),
                 )
             })
     }
@@ -310,21 +314,35 @@ impl Division {
     ) -> Result<Self, ParseError> {
         let name = name.trim();
         if name.is_empty() {
-            return Err(ParseError::new("name", "division.name_missing", "名称不能为空"));
+            return Err(ParseError::new(
+                "name",
+                "division.name_missing",
+                "名称不能为空",
+            ));
         }
         let level = code.level();
         if kind.level() != level {
             return Err(ParseError::new(
                 "kind",
                 "division.kind_mismatch",
-                format!("代码 {code} 属于{}级，而类别「{}」属于{}级", level.label(), kind.as_str(), kind.level().label()),
+                format!(
+                    "代码 {code} 属于{}级，而类别「{}」属于{}级",
+                    level.label(),
+                    kind.as_str(),
+                    kind.level().label()
+                ),
             ));
         }
         if parent_code != code.parent() {
             return Err(ParseError::new(
                 "parent_code",
                 "division.parent_mismatch",
-                format!("代码 {code} 的上级应为 {}", code.parent().map(|p| p.to_string()).unwrap_or_else(|| "（无）".into())),
+                format!(
+                    "代码 {code} 的上级应为 {}",
+                    code.parent()
+                        .map(|p| p.to_string())
+                        .unwrap_or_else(|| "（无）".into())
+                ),
             ));
         }
         Ok(Self {
@@ -399,39 +417,94 @@ mod tests {
 
     #[test]
     fn province_codes_and_garbage_are_refused() {
-        assert_eq!(DivisionCode::parse("370000000000").unwrap_err().code, "division.code_out_of_range");
-        for bad in ["", "37060200100", "3706020010011", "37060200100a", "３７０６０２００１００１", "370600001000", "370602000001"] {
-            assert_eq!(DivisionCode::parse(bad).unwrap_err().code, "division.code_invalid", "{bad}");
+        assert_eq!(
+            DivisionCode::parse("370000000000").unwrap_err().code,
+            "division.code_out_of_range"
+        );
+        for bad in [
+            "",
+            "37060200100",
+            "3706020010011",
+            "37060200100a",
+            "３７０６０２００１００１",
+            "370600001000",
+            "370602000001",
+        ] {
+            assert_eq!(
+                DivisionCode::parse(bad).unwrap_err().code,
+                "division.code_invalid",
+                "{bad}"
+            );
         }
     }
 
     #[test]
     fn a_kind_from_another_level_is_refused() {
-        let err = Division::new(code("370602001000"), "向阳街道", DivisionKind::Town, Some(code("370602000000")), 2023);
+        let err = Division::new(
+            code("370602001000"),
+            "向阳街道",
+            DivisionKind::Town,
+            Some(code("370602000000")),
+            2023,
+        );
         assert!(err.is_ok());
-        let err = Division::new(code("370602001000"), "向阳街道", DivisionKind::District, Some(code("370602000000")), 2023);
+        let err = Division::new(
+            code("370602001000"),
+            "向阳街道",
+            DivisionKind::District,
+            Some(code("370602000000")),
+            2023,
+        );
         assert_eq!(err.unwrap_err().code, "division.kind_mismatch");
-        let err = Division::new(code("370602001000"), "向阳街道", DivisionKind::Town, Some(code("370611000000")), 2023);
+        let err = Division::new(
+            code("370602001000"),
+            "向阳街道",
+            DivisionKind::Town,
+            Some(code("370611000000")),
+            2023,
+        );
         assert_eq!(err.unwrap_err().code, "division.parent_mismatch");
     }
 
     #[test]
     fn short_names_drop_the_committee_suffix() {
-        let d = Division::new(code("370602001001"), "友谊街社区居民委员会", DivisionKind::ResidentsCommittee, Some(code("370602001000")), 2023).unwrap();
+        let d = Division::new(
+            code("370602001001"),
+            "友谊街社区居民委员会",
+            DivisionKind::ResidentsCommittee,
+            Some(code("370602001000")),
+            2023,
+        )
+        .unwrap();
         assert_eq!(d.short_name(), "友谊街社区");
     }
 
     #[test]
     fn subtree_ranges_are_half_open_on_the_prefix() {
-        assert_eq!(code("370602000000").subtree_range(), ("370602".into(), Some("370603".into())));
-        assert_eq!(code("370699000000").subtree_range(), ("370699".into(), Some("370700".into())));
-        assert_eq!(code("370602001001").subtree_range().1.as_deref(), Some("370602001002"));
+        assert_eq!(
+            code("370602000000").subtree_range(),
+            ("370602".into(), Some("370603".into()))
+        );
+        assert_eq!(
+            code("370699000000").subtree_range(),
+            ("370699".into(), Some("370700".into()))
+        );
+        assert_eq!(
+            code("370602001001").subtree_range().1.as_deref(),
+            Some("370602001002")
+        );
     }
 
     fn any_code() -> impl Strategy<Value = String> {
         // Province and city never zero; lower groups zero with some probability.
         (1u32..=99, 1u32..=99, 0u32..=99, 0u32..=999, 0u32..=999).prop_map(|(p, c, k, t, v)| {
-            let (k, t, v) = if k == 0 { (0, 0, 0) } else if t == 0 { (k, 0, 0) } else { (k, t, v) };
+            let (k, t, v) = if k == 0 {
+                (0, 0, 0)
+            } else if t == 0 {
+                (k, 0, 0)
+            } else {
+                (k, t, v)
+            };
             format!("{p:02}{c:02}{k:02}{t:03}{v:03}")
         })
     }

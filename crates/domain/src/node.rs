@@ -45,7 +45,10 @@ impl NodeCode {
             return Err(invalid());
         }
         match tag {
-            "W" if division.level() == Level::Township => Ok(NodeCode::WorkArea { township: division, seq }),
+            "W" if division.level() == Level::Township => Ok(NodeCode::WorkArea {
+                township: division,
+                seq,
+            }),
             "D" => Ok(NodeCode::Department { division, seq }),
             "M" => Ok(NodeCode::Body { division, seq }),
             _ => Err(invalid()),
@@ -118,7 +121,11 @@ impl UnitType {
         match raw {
             "department" => Ok(UnitType::Department),
             "body" => Ok(UnitType::Body),
-            _ => Err(ParseError::new("unit_type", "org.unit_type_invalid", format!("未知的单位类型「{raw}」"))),
+            _ => Err(ParseError::new(
+                "unit_type",
+                "org.unit_type_invalid",
+                format!("未知的单位类型「{raw}」"),
+            )),
         }
     }
 }
@@ -167,7 +174,13 @@ impl MediationKind {
         Self::ALL
             .into_iter()
             .find(|k| k.as_str() == raw)
-            .ok_or_else(|| ParseError::new("kind", "org.kind_invalid", format!("未知的调解组织类别「{raw}」")))
+            .ok_or_else(|| {
+                ParseError::new(
+                    "kind",
+                    "org.kind_invalid",
+                    format!("未知的调解组织类别「{raw}」"),
+                )
+            })
     }
 }
 
@@ -285,7 +298,13 @@ impl Sector {
         Self::ALL
             .into_iter()
             .find(|k| k.as_str() == raw)
-            .ok_or_else(|| ParseError::new("sector", "org.sector_invalid", format!("未知的行业「{raw}」")))
+            .ok_or_else(|| {
+                ParseError::new(
+                    "sector",
+                    "org.sector_invalid",
+                    format!("未知的行业「{raw}」"),
+                )
+            })
     }
 }
 
@@ -308,7 +327,13 @@ mod tests {
 
     #[test]
     fn node_codes_round_trip_and_name_their_division() {
-        for raw in ["370602001001", "370602001000-W01", "370602000000-D12", "370602001001-M01", "370600000000-M16"] {
+        for raw in [
+            "370602001001",
+            "370602001000-W01",
+            "370602000000-D12",
+            "370602001001-M01",
+            "370600000000-M16",
+        ] {
             let node = NodeCode::parse(raw).unwrap();
             assert_eq!(node.to_string(), raw);
             assert!(raw.starts_with(node.division().as_str()));
@@ -317,7 +342,18 @@ mod tests {
 
     #[test]
     fn malformed_node_codes_are_refused() {
-        for raw in ["", "x", "370602001001-", "370602001001-M", "370602001001-M0", "370602001001-M00", "370602001001-X01", "370602000000-W01", "370602001001-M01x", "3706-M01"] {
+        for raw in [
+            "",
+            "x",
+            "370602001001-",
+            "370602001001-M",
+            "370602001001-M0",
+            "370602001001-M00",
+            "370602001001-X01",
+            "370602000000-W01",
+            "370602001001-M01x",
+            "3706-M01",
+        ] {
             let err = NodeCode::parse(raw).unwrap_err();
             assert_eq!(err.code, "node.code_invalid", "{raw}");
         }

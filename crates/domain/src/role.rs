@@ -42,13 +42,19 @@ impl Role {
     ];
 
     pub fn parse(raw: &str) -> Result<Self, ParseError> {
-        Self::ALL.into_iter().find(|r| r.as_str() == raw).ok_or_else(|| {
-            ParseError::new(
-                "role",
-                "user.role_invalid",
-                format!("未知的角色「{raw}」，可选：{}", Self::ALL.map(|r| r.as_str()).join("、")),
-            )
-        })
+        Self::ALL
+            .into_iter()
+            .find(|r| r.as_str() == raw)
+            .ok_or_else(|| {
+                ParseError::new(
+                    "role",
+                    "user.role_invalid",
+                    format!(
+                        "未知的角色「{raw}」，可选：{}",
+                        Self::ALL.map(|r| r.as_str()).join("、")
+                    ),
+                )
+            })
     }
 
     pub fn as_str(self) -> &'static str {
@@ -81,7 +87,10 @@ impl Role {
 
     /// One of the three separated administrative duties (三权分立).
     pub fn is_admin_duty(self) -> bool {
-        matches!(self, Role::SystemAdmin | Role::SecurityAdmin | Role::Auditor)
+        matches!(
+            self,
+            Role::SystemAdmin | Role::SecurityAdmin | Role::Auditor
+        )
     }
 
     /// Creates users and grants or changes roles.
@@ -136,11 +145,20 @@ mod tests {
 
     #[test]
     fn exactly_three_roles_are_admin_duties_and_each_holds_one_power() {
-        let duties: Vec<_> = Role::ALL.into_iter().filter(|r| r.is_admin_duty()).collect();
-        assert_eq!(duties, [Role::SystemAdmin, Role::SecurityAdmin, Role::Auditor]);
+        let duties: Vec<_> = Role::ALL
+            .into_iter()
+            .filter(|r| r.is_admin_duty())
+            .collect();
+        assert_eq!(
+            duties,
+            [Role::SystemAdmin, Role::SecurityAdmin, Role::Auditor]
+        );
         for r in Role::ALL {
             let powers = [r.manages_users(), r.reads_audit(), r.configures_org()];
-            assert!(powers.iter().filter(|p| **p).count() <= 1, "{r:?} holds two duties");
+            assert!(
+                powers.iter().filter(|p| **p).count() <= 1,
+                "{r:?} holds two duties"
+            );
         }
         assert!(!Role::SystemAdmin.reads_audit());
     }

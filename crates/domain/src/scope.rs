@@ -17,7 +17,10 @@ pub enum Scope {
     },
     /// A department or mediation body: only itself and its own users among nodes; for
     /// reading divisions, the territory of the division it sits in.
-    Unit { code: NodeCode, territory: DivisionCode },
+    Unit {
+        code: NodeCode,
+        territory: DivisionCode,
+    },
 }
 
 impl Scope {
@@ -29,10 +32,12 @@ impl Scope {
                 code: node.clone(),
                 communities: work_area_communities,
             },
-            NodeCode::Department { division, .. } | NodeCode::Body { division, .. } => Scope::Unit {
-                code: node.clone(),
-                territory: division.clone(),
-            },
+            NodeCode::Department { division, .. } | NodeCode::Body { division, .. } => {
+                Scope::Unit {
+                    code: node.clone(),
+                    territory: division.clone(),
+                }
+            }
         }
     }
 
@@ -113,7 +118,10 @@ mod tests {
 
     #[test]
     fn a_work_area_sees_its_communities_only() {
-        let s = Scope::of(&n("370602001000-W01"), vec![d("370602001001"), d("370602001002")]);
+        let s = Scope::of(
+            &n("370602001000-W01"),
+            vec![d("370602001001"), d("370602001002")],
+        );
         assert!(s.sees_division(&d("370602001002")));
         assert!(!s.sees_division(&d("370602001003")));
         assert!(!s.sees_division(&d("370602001000")));

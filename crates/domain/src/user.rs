@@ -44,7 +44,7 @@ impl Password {
 
     pub fn parse(raw: &str, username: &Username) -> Result<Self, ParseError> {
         let n = raw.chars().count();
-        if n < Self::MIN_CHARS || n > 128 {
+        if !(Self::MIN_CHARS..=128).contains(&n) {
             return Err(ParseError::new(
                 "password",
                 "user.password_weak",
@@ -52,7 +52,11 @@ impl Password {
             ));
         }
         if raw.to_lowercase().contains(username.as_str()) {
-            return Err(ParseError::new("password", "user.password_weak", "密码不能包含用户名"));
+            return Err(ParseError::new(
+                "password",
+                "user.password_weak",
+                "密码不能包含用户名",
+            ));
         }
         let classes = [
             raw.chars().any(|c| c.is_ascii_lowercase()),
@@ -100,12 +104,24 @@ mod tests {
     #[test]
     fn weak_passwords_are_refused_with_the_field_named() {
         let u = Username::parse("clerk01").unwrap();
-        for weak in ["short1A", "aaaaaaaaaaaa", "clerk01-Strong", "ＡＡＡＡＡＡＡＡＡＡ"] {
+        for weak in [
+            "short1A",
+            "aaaaaaaaaaaa",
+            "clerk01-Strong",
+            "ＡＡＡＡＡＡＡＡＡＡ",
+        ] {
             let err = Password::parse(weak, &u).unwrap_err();
-            assert_eq!((err.field, err.code), ("password", "user.password_weak"), "{weak}");
+            assert_eq!(
+                (err.field, err.code),
+                ("password", "user.password_weak"),
+                "{weak}"
+            );
         }
         assert!(Password::parse("Acc-pass-12345", &u).is_ok());
-        assert_eq!(format!("{:?}", Password::parse("Acc-pass-12345", &u).unwrap()), "Password(***)");
+        assert_eq!(
+            format!("{:?}", Password::parse("Acc-pass-12345", &u).unwrap()),
+            "Password(***)"
+        );
     }
 
     #[test]

@@ -38,12 +38,18 @@ impl AuditRow {
                 at_ms: self.at,
                 actor_id: self.actor_id,
                 actor: self.actor,
-                role: self.role.as_deref().map(Role::parse).transpose().map_err(|e| corrupt("audit_log.role", e))?,
+                role: self
+                    .role
+                    .as_deref()
+                    .map(Role::parse)
+                    .transpose()
+                    .map_err(|e| corrupt("audit_log.role", e))?,
                 node: self.node,
                 source: self.source,
                 action: self.action,
                 object: self.object,
-                outcome: Outcome::parse(&self.outcome).ok_or_else(|| corrupt("audit_log.outcome", &self.outcome))?,
+                outcome: Outcome::parse(&self.outcome)
+                    .ok_or_else(|| corrupt("audit_log.outcome", &self.outcome))?,
                 detail: self.detail,
             },
             prev_hash: self.prev_hash,
@@ -82,16 +88,24 @@ impl AuditStore for Db {
                 let mut qb = QueryBuilder::new("SELECT COUNT(*) FROM audit_log WHERE 1 = 1");
                 filters(&mut qb);
                 let total: i64 = qb.build_query_scalar().fetch_one(p).await?;
-                let mut qb = QueryBuilder::new(format!("SELECT {COLUMNS} FROM audit_log WHERE 1 = 1"));
+                let mut qb =
+                    QueryBuilder::new(format!("SELECT {COLUMNS} FROM audit_log WHERE 1 = 1"));
                 filters(&mut qb);
-                qb.push(format!(" ORDER BY seq DESC LIMIT {} OFFSET {}", page.limit(), page.offset()));
+                qb.push(format!(
+                    " ORDER BY seq DESC LIMIT {} OFFSET {}",
+                    page.limit(),
+                    page.offset()
+                ));
                 (qb.build_query_as().fetch_all(p).await?, total)
             });
             Ok(Paged {
                 total,
                 page: page.number,
                 page_size: page.size,
-                items: rows.into_iter().map(AuditRow::into_domain).collect::<Result<_, _>>()?,
+                items: rows
+                    .into_iter()
+                    .map(AuditRow::into_domain)
+                    .collect::<Result<_, _>>()?,
             })
         })
         .await
@@ -99,8 +113,13 @@ impl AuditStore for Db {
 
     async fn audit_after(&self, after: i64, limit: i64) -> StoreResult<Vec<AuditRecord>> {
         run(async {
-            let sql = format!("SELECT {COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2");
-            let rows: Vec<AuditRow> = on_read!(self, |p| sqlx::query_as(&sql).bind(after).bind(limit).fetch_all(p).await?);
+            let sql =
+                format!("SELECT {COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2");
+            let rows: Vec<AuditRow> = on_read!(self, |p| sqlx::query_as(&sql)
+                .bind(after)
+                .bind(limit)
+                .fetch_all(p)
+                .await?);
             rows.into_iter().map(AuditRow::into_domain).collect()
         })
         .await

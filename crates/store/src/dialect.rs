@@ -17,7 +17,9 @@ impl Dialect for Transaction<'_, Sqlite> {
 
 impl Dialect for Transaction<'_, Postgres> {
     async fn lock_audit_chain(&mut self) -> Result<(), sqlx::Error> {
-        sqlx::query("SELECT pg_advisory_xact_lock(7206020010)").execute(&mut **self).await?;
+        sqlx::query("SELECT pg_advisory_xact_lock(7206020010)")
+            .execute(&mut **self)
+            .await?;
         Ok(())
     }
 }

@@ -6,7 +6,9 @@ use async_trait::async_trait;
 use sqlx::{Database, Encode, QueryBuilder, Type};
 use std::collections::HashMap;
 use zhili_app::ports::{DivisionQuery, DivisionStore, StoreResult, Upserted};
-use zhili_domain::{AuditEntry, Division, DivisionCode, DivisionKind, Level, LevelCounts, Page, Paged, Scope};
+use zhili_domain::{
+    AuditEntry, Division, DivisionCode, DivisionKind, Level, LevelCounts, Page, Paged, Scope,
+};
 
 const COLUMNS: &str = "code, name, level, kind, parent_code, edition, work_area_code";
 
@@ -24,7 +26,12 @@ struct DivisionRow {
 impl DivisionRow {
     fn into_domain(self) -> Result<Division, DbError> {
         let code = DivisionCode::parse(&self.code).map_err(|e| corrupt("divisions.code", e))?;
-        let parent_code = self.parent_code.as_deref().map(DivisionCode::parse).transpose().map_err(|e| corrupt("divisions.parent_code", e))?;
+        let parent_code = self
+            .parent_code
+            .as_deref()
+            .map(DivisionCode::parse)
+            .transpose()
+            .map_err(|e| corrupt("divisions.parent_code", e))?;
         Ok(Division {
             level: Level::parse(&self.level).map_err(|e| corrupt("divisions.level", e))?,
             kind: DivisionKind::parse(&self.kind).map_err(|e| corrupt("divisions.kind", e))?,
@@ -67,14 +74,21 @@ where
 fn counts_from(rows: Vec<(String, i64)>) -> Result<LevelCounts, DbError> {
     let mut c = LevelCounts::default();
     for (level, n) in rows {
-        c.add(Level::parse(&level).map_err(|e| corrupt("divisions.level", e))?, n);
+        c.add(
+            Level::parse(&level).map_err(|e| corrupt("divisions.level", e))?,
+            n,
+        );
     }
     Ok(c)
 }
 
 #[async_trait]
 impl DivisionStore for Db {
-    async fn upsert_divisions(&self, divisions: &[Division], audit: AuditEntry) -> StoreResult<Upserted> {
+    async fn upsert_divisions(
+        &self,
+        divisions: &[Division],
+        audit: AuditEntry,
+    ) -> StoreResult<Upserted> {
         run(async {
             let now = audit.at_ms;
             Ok(on_write!(self, |tx| {
@@ -128,7 +142,10 @@ impl DivisionStore for Db {
     async fn division(&self, code: &DivisionCode) -> StoreResult<Option<Division>> {
         run(async {
             let sql = format!("SELECT {COLUMNS} FROM divisions WHERE code = $1");
-            let row: Option<DivisionRow> = on_read!(self, |p| sqlx::query_as(&sql).bind(code.as_str()).fetch_optional(p).await?);
+            let row: Option<DivisionRow> = on_read!(self, |p| sqlx::query_as(&sql)
+                .bind(code.as_str())
+                .fetch_optional(p)
+                .await?);
             row.map(DivisionRow::into_domain).transpose()
         })
         .await
@@ -140,25 +157,38 @@ impl DivisionStore for Db {
                 let mut qb = QueryBuilder::new("SELECT COUNT(*) FROM divisions WHERE 1 = 1");
                 push_filters(&mut qb, q);
                 let total: i64 = qb.build_query_scalar().fetch_one(p).await?;
-                let mut qb = QueryBuilder::new(format!("SELECT {COLUMNS} FROM divisions WHERE 1 = 1"));
+                let mut qb =
+                    QueryBuilder::new(format!("SELECT {COLUMNS} FROM divisions WHERE 1 = 1"));
                 push_filters(&mut qb, q);
-                qb.push(format!(" ORDER BY code LIMIT {} OFFSET {}", page.limit(), page.offset()));
+                qb.push(format!(
+                    " ORDER BY code LIMIT {} OFFSET {}",
+                    page.limit(),
+                    page.offset()
+                ));
                 (qb.build_query_as().fetch_all(p).await?, total)
             });
             Ok(Paged {
                 total,
                 page: page.number,
                 page_size: page.size,
-                items: rows.into_iter().map(DivisionRow::into_domain).collect::<Result<_, _>>()?,
+                items: rows
+                    .into_iter()
+                    .map(DivisionRow::into_domain)
+                    .collect::<Result<_, _>>()?,
             })
         })
         .await
     }
 
-    async fn descendant_counts(&self, scope: &Scope, root: &DivisionCode) -> StoreResult<LevelCounts> {
+    async fn descendant_counts(
+        &self,
+        scope: &Scope,
+        root: &DivisionCode,
+    ) -> StoreResult<LevelCounts> {
         run(async {
             let (rows, work_areas): (Vec<(String, i64)>, i64) = on_read!(self, |p| {
-                let mut qb = QueryBuilder::new("SELECT level, COUNT(*) FROM divisions WHERE code <> ");
+                let mut qb =
+                    QueryBuilder::new("SELECT level, COUNT(*) FROM divisions WHERE code <> ");
                 qb.push_bind(root.to_string());
                 push_subtree(&mut qb, "code", root);
                 push_scope(&mut qb, Table::Divisions, scope);
@@ -176,7 +206,10 @@ impl DivisionStore for Db {
         .await
     }
 
-    async fn child_counts(&self, parent: &DivisionCode) -> StoreResult<Vec<(DivisionCode, LevelCounts)>> {
+    async fn child_counts(
+        &self,
+        parent: &DivisionCode,
+    ) -> StoreResult<Vec<(DivisionCode, LevelCounts)>> {
         let child_prefix = match parent.level() {
             Level::City => 6,
             Level::County => 9,
@@ -225,13 +258,23 @@ impl DivisionStore for Db {
     }
 
     async fn count_divisions(&self) -> StoreResult<i64> {
-        run(async { Ok(on_read!(self, |p| sqlx::query_scalar("SELECT COUNT(*) FROM divisions").fetch_one(p).await?)) }).await
+        run(async {
+            Ok(on_read!(self, |p| sqlx::query_scalar(
+                "SELECT COUNT(*) FROM divisions"
+            )
+            .fetch_one(p)
+            .await?))
+        })
+        .await
     }
 
     async fn city(&self) -> StoreResult<Option<Division>> {
         run(async {
-            let sql = format!("SELECT {COLUMNS} FROM divisions WHERE level = 'city' ORDER BY code LIMIT 1");
-            let row: Option<DivisionRow> = on_read!(self, |p| sqlx::query_as(&sql).fetch_optional(p).await?);
+            let sql = format!(
+                "SELECT {COLUMNS} FROM divisions WHERE level = 'city' ORDER BY code LIMIT 1"
+            );
+            let row: Option<DivisionRow> =
+                on_read!(self, |p| sqlx::query_as(&sql).fetch_optional(p).await?);
             row.map(DivisionRow::into_domain).transpose()
         })
         .await

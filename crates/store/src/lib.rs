@@ -46,9 +46,10 @@ macro_rules! append_audit {
     ($tx:ident, $entry:expr) => {{
         use $crate::dialect::Dialect as _;
         $tx.lock_audit_chain().await?;
-        let last: Option<(i64, String)> = sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
-            .fetch_optional(&mut *$tx)
-            .await?;
+        let last: Option<(i64, String)> =
+            sqlx::query_as("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+                .fetch_optional(&mut *$tx)
+                .await?;
         let (seq, prev) = last.unwrap_or((0, zhili_domain::audit::GENESIS_HASH.to_owned()));
         let r = zhili_domain::audit::seal(seq + 1, &prev, $entry);
         sqlx::query($crate::audit::INSERT_RECORD)
@@ -84,7 +85,9 @@ pub mod testing;
 pub use url::DatabaseUrl;
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 use std::str::FromStr;
 use std::time::Duration;
 use zhili_app::ports::{Store, StoreError};
@@ -119,7 +122,9 @@ impl Db {
         let backend = match url {
             DatabaseUrl::Sqlite(path) => {
                 if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-                    std::fs::create_dir_all(dir).map_err(|e| StoreError::Backend(format!("cannot create {}: {e}", dir.display())))?;
+                    std::fs::create_dir_all(dir).map_err(|e| {
+                        StoreError::Backend(format!("cannot create {}: {e}", dir.display()))
+                    })?;
                 }
                 let opts = SqliteConnectOptions::new()
                     .filename(path)
@@ -130,8 +135,14 @@ impl Db {
                     .busy_timeout(Duration::from_secs(10))
                     .pragma("cache_size", "-65536");
                 // One writer in-process (SQLite has one anyway); several readers beside it (WAL).
-                let write = SqlitePoolOptions::new().max_connections(1).connect_with(opts.clone()).await?;
-                let read = SqlitePoolOptions::new().max_connections(4).connect_with(opts.read_only(false)).await?;
+                let write = SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .connect_with(opts.clone())
+                    .await?;
+                let read = SqlitePoolOptions::new()
+                    .max_connections(4)
+                    .connect_with(opts.read_only(false))
+                    .await?;
                 Backend::Sqlite { read, write }
             }
             DatabaseUrl::Postgres(raw) => {
@@ -167,7 +178,13 @@ impl Db {
 
     /// Run one raw statement (tests use it to play an attacker with database access).
     pub async fn execute_raw(&self, sql: &str) -> Result<u64, StoreError> {
-        run(async { Ok(on_write!(self, |tx| sqlx::raw_sql(sql).execute(&mut *tx).await?.rows_affected())) }).await
+        run(async {
+            Ok(on_write!(self, |tx| sqlx::raw_sql(sql)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()))
+        })
+        .await
     }
 }
 
@@ -205,16 +222,27 @@ impl From<DbError> for StoreError {
     fn from(e: DbError) -> Self {
         match e {
             DbError::Store(s) => s,
-            DbError::Sqlx(sqlx::Error::Database(db)) if db.is_unique_violation() || db.is_foreign_key_violation() || db.is_check_violation() => StoreError::Conflict {
-                constraint: db.constraint().map(str::to_owned).unwrap_or_else(|| db.message().to_owned()),
-            },
+            DbError::Sqlx(sqlx::Error::Database(db))
+                if db.is_unique_violation()
+                    || db.is_foreign_key_violation()
+                    || db.is_check_violation() =>
+            {
+                StoreError::Conflict {
+                    constraint: db
+                        .constraint()
+                        .map(str::to_owned)
+                        .unwrap_or_else(|| db.message().to_owned()),
+                }
+            }
             DbError::Sqlx(other) => StoreError::Backend(other.to_string()),
         }
     }
 }
 
 /// Await a body written with `?` on sqlx results and return the public error type.
-pub(crate) async fn run<T>(body: impl std::future::Future<Output = Result<T, DbError>>) -> Result<T, StoreError> {
+pub(crate) async fn run<T>(
+    body: impl std::future::Future<Output = Result<T, DbError>>,
+) -> Result<T, StoreError> {
     body.await.map_err(StoreError::from)
 }
 

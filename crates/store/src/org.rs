@@ -6,7 +6,9 @@ use async_trait::async_trait;
 use sqlx::QueryBuilder;
 use std::collections::HashMap;
 use zhili_app::ports::{OrgStore, StoreResult, UnitQuery, Upserted};
-use zhili_domain::{AuditEntry, DivisionCode, Level, NodeCode, OrgUnit, Page, Paged, Sector, UnitType, WorkArea};
+use zhili_domain::{
+    AuditEntry, DivisionCode, Level, NodeCode, OrgUnit, Page, Paged, Sector, UnitType, WorkArea,
+};
 
 const UNIT_COLUMNS: &str = "code, unit_type, name, kind, sector, division_code, level";
 
@@ -25,17 +27,27 @@ impl UnitRow {
     fn into_domain(self) -> Result<OrgUnit, DbError> {
         Ok(OrgUnit {
             code: NodeCode::parse(&self.code).map_err(|e| corrupt("org_units.code", e))?,
-            unit_type: UnitType::parse(&self.unit_type).map_err(|e| corrupt("org_units.unit_type", e))?,
+            unit_type: UnitType::parse(&self.unit_type)
+                .map_err(|e| corrupt("org_units.unit_type", e))?,
             name: self.name,
             kind: self.kind,
-            sector: self.sector.as_deref().map(Sector::parse).transpose().map_err(|e| corrupt("org_units.sector", e))?,
-            division_code: DivisionCode::parse(&self.division_code).map_err(|e| corrupt("org_units.division_code", e))?,
+            sector: self
+                .sector
+                .as_deref()
+                .map(Sector::parse)
+                .transpose()
+                .map_err(|e| corrupt("org_units.sector", e))?,
+            division_code: DivisionCode::parse(&self.division_code)
+                .map_err(|e| corrupt("org_units.division_code", e))?,
             level: Level::parse(&self.level).map_err(|e| corrupt("org_units.level", e))?,
         })
     }
 
     fn same_as(&self, u: &OrgUnit) -> bool {
-        self.name == u.name && self.kind == u.kind && self.sector.as_deref() == u.sector.map(Sector::as_str) && self.level == u.level.as_str()
+        self.name == u.name
+            && self.kind == u.kind
+            && self.sector.as_deref() == u.sector.map(Sector::as_str)
+            && self.level == u.level.as_str()
     }
 }
 
@@ -51,14 +63,19 @@ impl WorkAreaRow {
         Ok(WorkArea {
             code: NodeCode::parse(&self.code).map_err(|e| corrupt("work_areas.code", e))?,
             name: self.name,
-            township_code: DivisionCode::parse(&self.township_code).map_err(|e| corrupt("work_areas.township_code", e))?,
+            township_code: DivisionCode::parse(&self.township_code)
+                .map_err(|e| corrupt("work_areas.township_code", e))?,
         })
     }
 }
 
 #[async_trait]
 impl OrgStore for Db {
-    async fn upsert_work_areas(&self, areas: &[(WorkArea, Vec<DivisionCode>)], audit: AuditEntry) -> StoreResult<Upserted> {
+    async fn upsert_work_areas(
+        &self,
+        areas: &[(WorkArea, Vec<DivisionCode>)],
+        audit: AuditEntry,
+    ) -> StoreResult<Upserted> {
         run(async {
             let now = audit.at_ms;
             Ok(on_write!(self, |tx| {
@@ -106,10 +123,12 @@ impl OrgStore for Db {
 
     async fn work_area(&self, code: &NodeCode) -> StoreResult<Option<WorkArea>> {
         run(async {
-            let row: Option<WorkAreaRow> = on_read!(self, |p| sqlx::query_as("SELECT code, name, township_code FROM work_areas WHERE code = $1")
-                .bind(code.to_string())
-                .fetch_optional(p)
-                .await?);
+            let row: Option<WorkAreaRow> = on_read!(self, |p| sqlx::query_as(
+                "SELECT code, name, township_code FROM work_areas WHERE code = $1"
+            )
+            .bind(code.to_string())
+            .fetch_optional(p)
+            .await?);
             row.map(WorkAreaRow::into_domain).transpose()
         })
         .await
@@ -128,11 +147,15 @@ impl OrgStore for Db {
 
     async fn work_area_communities(&self, code: &NodeCode) -> StoreResult<Vec<DivisionCode>> {
         run(async {
-            let rows: Vec<String> = on_read!(self, |p| sqlx::query_scalar("SELECT code FROM divisions WHERE work_area_code = $1 ORDER BY code")
-                .bind(code.to_string())
-                .fetch_all(p)
-                .await?);
-            rows.iter().map(|c| DivisionCode::parse(c).map_err(|e| corrupt("divisions.code", e))).collect()
+            let rows: Vec<String> = on_read!(self, |p| sqlx::query_scalar(
+                "SELECT code FROM divisions WHERE work_area_code = $1 ORDER BY code"
+            )
+            .bind(code.to_string())
+            .fetch_all(p)
+            .await?);
+            rows.iter()
+                .map(|c| DivisionCode::parse(c).map_err(|e| corrupt("divisions.code", e)))
+                .collect()
         })
         .await
     }
@@ -192,7 +215,10 @@ impl OrgStore for Db {
     async fn unit(&self, code: &NodeCode) -> StoreResult<Option<OrgUnit>> {
         run(async {
             let sql = format!("SELECT {UNIT_COLUMNS} FROM org_units WHERE code = $1");
-            let row: Option<UnitRow> = on_read!(self, |p| sqlx::query_as(&sql).bind(code.to_string()).fetch_optional(p).await?);
+            let row: Option<UnitRow> = on_read!(self, |p| sqlx::query_as(&sql)
+                .bind(code.to_string())
+                .fetch_optional(p)
+                .await?);
             row.map(UnitRow::into_domain).transpose()
         })
         .await
@@ -210,7 +236,8 @@ impl OrgStore for Db {
                         qb.push(" AND division_code = ").push_bind(d.to_string());
                     }
                     if let Some(t) = q.unit_type {
-                        qb.push(" AND unit_type = ").push_bind(t.as_str().to_owned());
+                        qb.push(" AND unit_type = ")
+                            .push_bind(t.as_str().to_owned());
                     }
                     if let Some(t) = &q.text {
                         push_text(qb, t);
@@ -219,16 +246,24 @@ impl OrgStore for Db {
                 let mut qb = QueryBuilder::new("SELECT COUNT(*) FROM org_units WHERE 1 = 1");
                 filters(&mut qb);
                 let total: i64 = qb.build_query_scalar().fetch_one(p).await?;
-                let mut qb = QueryBuilder::new(format!("SELECT {UNIT_COLUMNS} FROM org_units WHERE 1 = 1"));
+                let mut qb =
+                    QueryBuilder::new(format!("SELECT {UNIT_COLUMNS} FROM org_units WHERE 1 = 1"));
                 filters(&mut qb);
-                qb.push(format!(" ORDER BY division_code, unit_type, code LIMIT {} OFFSET {}", page.limit(), page.offset()));
+                qb.push(format!(
+                    " ORDER BY division_code, unit_type, code LIMIT {} OFFSET {}",
+                    page.limit(),
+                    page.offset()
+                ));
                 (qb.build_query_as().fetch_all(p).await?, total)
             });
             Ok(Paged {
                 total,
                 page: page.number,
                 page_size: page.size,
-                items: rows.into_iter().map(UnitRow::into_domain).collect::<Result<_, _>>()?,
+                items: rows
+                    .into_iter()
+                    .map(UnitRow::into_domain)
+                    .collect::<Result<_, _>>()?,
             })
         })
         .await
@@ -236,11 +271,13 @@ impl OrgStore for Db {
 
     async fn max_unit_seq(&self, division: &DivisionCode, unit_type: UnitType) -> StoreResult<u16> {
         run(async {
-            let codes: Vec<String> = on_read!(self, |p| sqlx::query_scalar("SELECT code FROM org_units WHERE division_code = $1 AND unit_type = $2")
-                .bind(division.as_str())
-                .bind(unit_type.as_str())
-                .fetch_all(p)
-                .await?);
+            let codes: Vec<String> = on_read!(self, |p| sqlx::query_scalar(
+                "SELECT code FROM org_units WHERE division_code = $1 AND unit_type = $2"
+            )
+            .bind(division.as_str())
+            .bind(unit_type.as_str())
+            .fetch_all(p)
+            .await?);
             Ok(codes
                 .iter()
                 .filter_map(|c| match NodeCode::parse(c) {

@@ -15,8 +15,11 @@ pub(crate) enum Table {
 }
 
 /// ` AND col >= lo AND col < hi`: the codes in `code`'s subtree, as an index range scan.
-pub(crate) fn push_subtree<'a, DB: Database>(qb: &mut QueryBuilder<'a, DB>, col: &str, code: &DivisionCode)
-where
+pub(crate) fn push_subtree<'a, DB: Database>(
+    qb: &mut QueryBuilder<'a, DB>,
+    col: &str,
+    code: &DivisionCode,
+) where
     String: Encode<'a, DB> + Type<DB>,
 {
     let (lo, hi) = code.subtree_range();
@@ -27,8 +30,11 @@ where
 }
 
 /// ` AND …` limiting `table` to what `scope` sees.
-pub(crate) fn push_scope<'a, DB: Database>(qb: &mut QueryBuilder<'a, DB>, table: Table, scope: &Scope)
-where
+pub(crate) fn push_scope<'a, DB: Database>(
+    qb: &mut QueryBuilder<'a, DB>,
+    table: Table,
+    scope: &Scope,
+) where
     String: Encode<'a, DB> + Type<DB>,
 {
     const MEMBERS: &str = "(SELECT code FROM divisions WHERE work_area_code = ";
@@ -38,14 +44,21 @@ where
         (Scope::Subtree(d), Table::Users) => push_subtree(qb, "node_code", d),
         (Scope::Subtree(d), Table::WorkAreas) => push_subtree(qb, "township_code", d),
         (Scope::WorkArea { code, .. }, Table::Divisions) => {
-            qb.push(" AND work_area_code = ").push_bind(code.to_string());
+            qb.push(" AND work_area_code = ")
+                .push_bind(code.to_string());
         }
         (Scope::WorkArea { code, .. }, Table::Units) => {
-            qb.push(" AND division_code IN ").push(MEMBERS).push_bind(code.to_string()).push(")");
+            qb.push(" AND division_code IN ")
+                .push(MEMBERS)
+                .push_bind(code.to_string())
+                .push(")");
         }
         (Scope::WorkArea { code, .. }, Table::Users) => {
             qb.push(" AND (node_code = ").push_bind(code.to_string());
-            qb.push(" OR substr(node_code, 1, 12) IN ").push(MEMBERS).push_bind(code.to_string()).push("))");
+            qb.push(" OR substr(node_code, 1, 12) IN ")
+                .push(MEMBERS)
+                .push_bind(code.to_string())
+                .push("))");
         }
         (Scope::WorkArea { code, .. }, Table::WorkAreas) => {
             qb.push(" AND code = ").push_bind(code.to_string());
@@ -76,6 +89,10 @@ where
             c => vec![c],
         })
         .collect();
-    qb.push(" AND (name LIKE ").push_bind(format!("%{esc}%")).push(" ESCAPE '\\'");
-    qb.push(" OR code LIKE ").push_bind(format!("{esc}%")).push(" ESCAPE '\\')");
+    qb.push(" AND (name LIKE ")
+        .push_bind(format!("%{esc}%"))
+        .push(" ESCAPE '\\'");
+    qb.push(" OR code LIKE ")
+        .push_bind(format!("{esc}%"))
+        .push(" ESCAPE '\\')");
 }

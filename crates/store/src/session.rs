@@ -47,15 +47,22 @@ impl SessionStore for Db {
         .await
     }
 
-    async fn touch_session(&self, token_hash: &str, last_seen_at_ms: i64, expires_at_ms: i64) -> StoreResult<()> {
+    async fn touch_session(
+        &self,
+        token_hash: &str,
+        last_seen_at_ms: i64,
+        expires_at_ms: i64,
+    ) -> StoreResult<()> {
         run(async {
             on_write!(self, |tx| {
-                sqlx::query("UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE token_hash = $3")
-                    .bind(last_seen_at_ms)
-                    .bind(expires_at_ms)
-                    .bind(token_hash)
-                    .execute(&mut *tx)
-                    .await?;
+                sqlx::query(
+                    "UPDATE sessions SET last_seen_at = $1, expires_at = $2 WHERE token_hash = $3",
+                )
+                .bind(last_seen_at_ms)
+                .bind(expires_at_ms)
+                .bind(token_hash)
+                .execute(&mut *tx)
+                .await?;
             });
             Ok(())
         })
@@ -65,7 +72,10 @@ impl SessionStore for Db {
     async fn end_session(&self, token_hash: &str, audit: AuditEntry) -> StoreResult<()> {
         run(async {
             on_write!(self, |tx| {
-                sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
+                    .bind(token_hash)
+                    .execute(&mut *tx)
+                    .await?;
                 append_audit!(tx, audit);
             });
             Ok(())
@@ -74,6 +84,15 @@ impl SessionStore for Db {
     }
 
     async fn purge_sessions(&self, now_ms: i64) -> StoreResult<u64> {
-        run(async { Ok(on_write!(self, |tx| sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(now_ms).execute(&mut *tx).await?.rows_affected())) }).await
+        run(async {
+            Ok(on_write!(self, |tx| sqlx::query(
+                "DELETE FROM sessions WHERE expires_at <= $1"
+            )
+            .bind(now_ms)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()))
+        })
+        .await
     }
 }

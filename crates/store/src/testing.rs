@@ -15,27 +15,54 @@ pub struct TestDb {
 impl TestDb {
     pub async fn sqlite() -> Self {
         let dir = tempfile::tempdir().expect("temporary directory");
-        let db = Db::open(&DatabaseUrl::sqlite_in(dir.path())).await.expect("open SQLite");
-        Self { label: "sqlite", db: Arc::new(db), schema: None, _dir: Some(dir) }
+        let db = Db::open(&DatabaseUrl::sqlite_in(dir.path()))
+            .await
+            .expect("open SQLite");
+        Self {
+            label: "sqlite",
+            db: Arc::new(db),
+            schema: None,
+            _dir: Some(dir),
+        }
     }
 
     pub async fn postgres(base: &str) -> Self {
         let mut bytes = [0u8; 6];
         getrandom(&mut bytes);
-        let schema = format!("zt_{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>());
-        let admin = Db::connect(&DatabaseUrl::parse(base).expect("ZHILI_TEST_PG_URL")).await.unwrap_or_else(|e| panic!("ZHILI_TEST_PG_URL is set but PostgreSQL is unreachable: {e}"));
-        admin.execute_raw(&format!("CREATE SCHEMA {schema}")).await.expect("create schema");
+        let schema = format!(
+            "zt_{}",
+            bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
+        );
+        let admin = Db::connect(&DatabaseUrl::parse(base).expect("ZHILI_TEST_PG_URL"))
+            .await
+            .unwrap_or_else(|e| {
+                panic!("ZHILI_TEST_PG_URL is set but PostgreSQL is unreachable: {e}")
+            });
+        admin
+            .execute_raw(&format!("CREATE SCHEMA {schema}"))
+            .await
+            .expect("create schema");
         admin.close().await;
         let sep = if base.contains('?') { '&' } else { '?' };
         let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
-        let db = Db::open(&DatabaseUrl::parse(&url).expect("url")).await.expect("open PostgreSQL");
-        Self { label: "postgres", db: Arc::new(db), schema: Some((base.to_owned(), schema)), _dir: None }
+        let db = Db::open(&DatabaseUrl::parse(&url).expect("url"))
+            .await
+            .expect("open PostgreSQL");
+        Self {
+            label: "postgres",
+            db: Arc::new(db),
+            schema: Some((base.to_owned(), schema)),
+            _dir: None,
+        }
     }
 
     /// SQLite, and PostgreSQL when `ZHILI_TEST_PG_URL` is set.
     pub async fn all() -> Vec<Self> {
         let mut v = vec![Self::sqlite().await];
-        if let Some(url) = std::env::var("ZHILI_TEST_PG_URL").ok().filter(|u| !u.is_empty()) {
+        if let Some(url) = std::env::var("ZHILI_TEST_PG_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+        {
             v.push(Self::postgres(&url).await);
         }
         v
@@ -47,7 +74,12 @@ fn getrandom(buf: &mut [u8]) {
     use std::hash::{BuildHasher, Hasher};
     for chunk in buf.chunks_mut(8) {
         let mut h = RandomState::new().build_hasher();
-        h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0));
+        h.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or(0),
+        );
         let v = h.finish().to_le_bytes();
         chunk.copy_from_slice(&v[..chunk.len()]);
     }
@@ -58,11 +90,18 @@ impl Drop for TestDb {
     fn drop(&mut self) {
         if let (Some((base, schema)), false) = (self.schema.take(), std::thread::panicking()) {
             let _ = std::thread::spawn(move || {
-                let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else { return };
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                else {
+                    return;
+                };
                 rt.block_on(async {
                     if let Ok(url) = DatabaseUrl::parse(&base) {
                         if let Ok(db) = Db::connect(&url).await {
-                            let _ = db.execute_raw(&format!("DROP SCHEMA {schema} CASCADE")).await;
+                            let _ = db
+                                .execute_raw(&format!("DROP SCHEMA {schema} CASCADE"))
+                                .await;
                             db.close().await;
                         }
                     }

@@ -15,7 +15,10 @@ pub struct UnsupportedUrl(pub String);
 impl DatabaseUrl {
     pub fn parse(raw: &str) -> Result<Self, UnsupportedUrl> {
         let raw = raw.trim();
-        if let Some(rest) = raw.strip_prefix("sqlite://").or_else(|| raw.strip_prefix("sqlite:")) {
+        if let Some(rest) = raw
+            .strip_prefix("sqlite://")
+            .or_else(|| raw.strip_prefix("sqlite:"))
+        {
             let path = rest.split('?').next().unwrap_or("");
             if path.is_empty() {
                 return Err(UnsupportedUrl(raw.into()));
@@ -54,11 +57,22 @@ mod tests {
 
     #[test]
     fn urls_choose_the_backend_and_anything_else_is_refused() {
-        assert_eq!(DatabaseUrl::parse("sqlite://./zhili-data/zhili.db").unwrap(), DatabaseUrl::Sqlite("./zhili-data/zhili.db".into()));
-        assert!(matches!(DatabaseUrl::parse("postgres://postgres@127.0.0.1/test"), Ok(DatabaseUrl::Postgres(_))));
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://./zhili-data/zhili.db").unwrap(),
+            DatabaseUrl::Sqlite("./zhili-data/zhili.db".into())
+        );
+        assert!(matches!(
+            DatabaseUrl::parse("postgres://postgres@127.0.0.1/test"),
+            Ok(DatabaseUrl::Postgres(_))
+        ));
         for bad in ["mysql://root@localhost/x", "zhili.db", "", "sqlite://"] {
             assert!(DatabaseUrl::parse(bad).is_err(), "{bad}");
         }
-        assert_eq!(DatabaseUrl::parse("postgres://u:secret@h/db").unwrap().redacted(), "postgres://u:***@h/db");
+        assert_eq!(
+            DatabaseUrl::parse("postgres://u:secret@h/db")
+                .unwrap()
+                .redacted(),
+            "postgres://u:***@h/db"
+        );
     }
 }

@@ -7,7 +7,8 @@ use sqlx::QueryBuilder;
 use zhili_app::ports::{Credentials, NewSession, NewUser, StoreResult, UserStore};
 use zhili_domain::{AuditEntry, NodeCode, Page, Paged, Role, Scope, User};
 
-pub(crate) const USER_COLUMNS: &str = "id, username, display_name, role, node_code, disabled, created_at";
+pub(crate) const USER_COLUMNS: &str =
+    "id, username, display_name, role, node_code, disabled, created_at";
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct UserRow {
@@ -90,7 +91,10 @@ impl UserStore for Db {
     async fn user(&self, id: i64) -> StoreResult<Option<User>> {
         run(async {
             let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
-            let row: Option<UserRow> = on_read!(self, |p| sqlx::query_as(&sql).bind(id).fetch_optional(p).await?);
+            let row: Option<UserRow> = on_read!(self, |p| sqlx::query_as(&sql)
+                .bind(id)
+                .fetch_optional(p)
+                .await?);
             row.map(UserRow::into_domain).transpose()
         })
         .await
@@ -102,31 +106,47 @@ impl UserStore for Db {
                 let mut qb = QueryBuilder::new("SELECT COUNT(*) FROM users WHERE 1 = 1");
                 push_scope(&mut qb, Table::Users, scope);
                 let total: i64 = qb.build_query_scalar().fetch_one(p).await?;
-                let mut qb = QueryBuilder::new(format!("SELECT {USER_COLUMNS} FROM users WHERE 1 = 1"));
+                let mut qb =
+                    QueryBuilder::new(format!("SELECT {USER_COLUMNS} FROM users WHERE 1 = 1"));
                 push_scope(&mut qb, Table::Users, scope);
-                qb.push(format!(" ORDER BY node_code, username LIMIT {} OFFSET {}", page.limit(), page.offset()));
+                qb.push(format!(
+                    " ORDER BY node_code, username LIMIT {} OFFSET {}",
+                    page.limit(),
+                    page.offset()
+                ));
                 (qb.build_query_as().fetch_all(p).await?, total)
             });
             Ok(Paged {
                 total,
                 page: page.number,
                 page_size: page.size,
-                items: rows.into_iter().map(UserRow::into_domain).collect::<Result<_, _>>()?,
+                items: rows
+                    .into_iter()
+                    .map(UserRow::into_domain)
+                    .collect::<Result<_, _>>()?,
             })
         })
         .await
     }
 
-    async fn set_role(&self, id: i64, role: Role, node: &NodeCode, audit: AuditEntry) -> StoreResult<()> {
+    async fn set_role(
+        &self,
+        id: i64,
+        role: Role,
+        node: &NodeCode,
+        audit: AuditEntry,
+    ) -> StoreResult<()> {
         run(async {
             on_write!(self, |tx| {
-                sqlx::query("UPDATE users SET role = $1, node_code = $2, updated_at = $3 WHERE id = $4")
-                    .bind(role.as_str())
-                    .bind(node.to_string())
-                    .bind(audit.at_ms)
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await?;
+                sqlx::query(
+                    "UPDATE users SET role = $1, node_code = $2, updated_at = $3 WHERE id = $4",
+                )
+                .bind(role.as_str())
+                .bind(node.to_string())
+                .bind(audit.at_ms)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
                 append_audit!(tx, audit);
             });
             Ok(())
@@ -135,19 +155,34 @@ impl UserStore for Db {
     }
 
     async fn count_users(&self) -> StoreResult<i64> {
-        run(async { Ok(on_read!(self, |p| sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(p).await?)) }).await
+        run(async {
+            Ok(on_read!(self, |p| sqlx::query_scalar(
+                "SELECT COUNT(*) FROM users"
+            )
+            .fetch_one(p)
+            .await?))
+        })
+        .await
     }
 
-    async fn record_login_failure(&self, user_id: Option<i64>, failed_logins: i64, locked_until_ms: Option<i64>, audit: AuditEntry) -> StoreResult<()> {
+    async fn record_login_failure(
+        &self,
+        user_id: Option<i64>,
+        failed_logins: i64,
+        locked_until_ms: Option<i64>,
+        audit: AuditEntry,
+    ) -> StoreResult<()> {
         run(async {
             on_write!(self, |tx| {
                 if let Some(id) = user_id {
-                    sqlx::query("UPDATE users SET failed_logins = $1, locked_until = $2 WHERE id = $3")
-                        .bind(failed_logins)
-                        .bind(locked_until_ms)
-                        .bind(id)
-                        .execute(&mut *tx)
-                        .await?;
+                    sqlx::query(
+                        "UPDATE users SET failed_logins = $1, locked_until = $2 WHERE id = $3",
+                    )
+                    .bind(failed_logins)
+                    .bind(locked_until_ms)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
                 }
                 append_audit!(tx, audit);
             });

@@ -29,7 +29,13 @@ async fn backends() -> Vec<Backend> {
         .map(|t| {
             let clock = Arc::new(ManualClock::at(T0));
             let app = App::new(t.db.clone(), clock.clone(), Settings::default());
-            Backend { label: t.label, db: t.db.clone(), app, clock, _t: t }
+            Backend {
+                label: t.label,
+                db: t.db.clone(),
+                app,
+                clock,
+                _t: t,
+            }
         })
         .collect()
 }
@@ -43,47 +49,102 @@ fn operator() -> Actor {
 }
 
 async fn seeded(b: &Backend) {
-    b.app.import_divisions(&operator(), &DivisionFiles::embedded()).await.unwrap();
+    b.app
+        .import_divisions(&operator(), &DivisionFiles::embedded())
+        .await
+        .unwrap();
     b.app.seed_organisation(&operator()).await.unwrap();
 }
 
 async fn user(b: &Backend, username: &str, role: &str, node: &str) -> LoginOk {
-    let req = NewUserRequest { username, password: "Acc-pass-12345", role, node, display_name: None };
-    b.app.create_user(&operator(), req).await.unwrap_or_else(|e| panic!("{}: create {username}: {e}", b.label));
-    b.app.login(username, "Acc-pass-12345", SessionKind::Bearer, "127.0.0.1").await.unwrap()
+    let req = NewUserRequest {
+        username,
+        password: "Acc-pass-12345",
+        role,
+        node,
+        display_name: None,
+    };
+    b.app
+        .create_user(&operator(), req)
+        .await
+        .unwrap_or_else(|e| panic!("{}: create {username}: {e}", b.label));
+    b.app
+        .login(username, "Acc-pass-12345", SessionKind::Bearer, "127.0.0.1")
+        .await
+        .unwrap()
 }
 
 async fn actor(b: &Backend, login: &LoginOk) -> Actor {
-    b.app.authenticate(&login.token, SessionKind::Bearer, "127.0.0.1").await.unwrap().0
+    b.app
+        .authenticate(&login.token, SessionKind::Bearer, "127.0.0.1")
+        .await
+        .unwrap()
+        .0
 }
 
 #[test]
 fn migration_folders_have_identical_file_names() {
     let names = |dir: &str| {
-        let mut v: Vec<String> = std::fs::read_dir(format!("{}/migrations/{dir}", env!("CARGO_MANIFEST_DIR")))
-            .unwrap()
-            .map(|e| e.unwrap().file_name().into_string().unwrap())
-            .collect();
+        let mut v: Vec<String> =
+            std::fs::read_dir(format!("{}/migrations/{dir}", env!("CARGO_MANIFEST_DIR")))
+                .unwrap()
+                .map(|e| e.unwrap().file_name().into_string().unwrap())
+                .collect();
         v.sort();
         v
     };
     let (sqlite, pg) = (names("sqlite"), names("postgres"));
     assert!(!sqlite.is_empty());
-    assert_eq!(sqlite, pg, "every migration exists for both backends under the same name");
+    assert_eq!(
+        sqlite, pg,
+        "every migration exists for both backends under the same name"
+    );
 }
 
 #[tokio::test]
 async fn importing_the_divisions_gives_the_real_counts_and_rerunning_changes_nothing() {
     for b in backends().await {
-        let first = b.app.import_divisions(&operator(), &DivisionFiles::embedded()).await.unwrap();
+        let first = b
+            .app
+            .import_divisions(&operator(), &DivisionFiles::embedded())
+            .await
+            .unwrap();
         assert_eq!((first.inserted, first.updated), (6682, 0), "{}", b.label);
-        let again = b.app.import_divisions(&operator(), &DivisionFiles::embedded()).await.unwrap();
+        let again = b
+            .app
+            .import_divisions(&operator(), &DivisionFiles::embedded())
+            .await
+            .unwrap();
         assert_eq!((again.inserted, again.updated), (0, 0), "{}", b.label);
         let city = b.app.division(&operator(), "370600000000").await.unwrap();
-        assert_eq!((city.counts.county, city.counts.township, city.counts.community), (13, 159, 6509), "{}", b.label);
+        assert_eq!(
+            (
+                city.counts.county,
+                city.counts.township,
+                city.counts.community
+            ),
+            (13, 159, 6509),
+            "{}",
+            b.label
+        );
         let zhifu = b.app.division(&operator(), "370602000000").await.unwrap();
-        assert_eq!((zhifu.counts.township, zhifu.counts.community), (12, 158), "{}", b.label);
-        let xiangyang = b.app.list_divisions(&operator(), Some("community"), Some("370602001000"), None, Page::default()).await.unwrap();
+        assert_eq!(
+            (zhifu.counts.township, zhifu.counts.community),
+            (12, 158),
+            "{}",
+            b.label
+        );
+        let xiangyang = b
+            .app
+            .list_divisions(
+                &operator(),
+                Some("community"),
+                Some("370602001000"),
+                None,
+                Page::default(),
+            )
+            .await
+            .unwrap();
         assert_eq!(xiangyang.total, 8, "{}", b.label);
         assert_eq!(b.app.city().await.unwrap().unwrap().name, "烟台市");
     }
@@ -93,9 +154,19 @@ async fn importing_the_divisions_gives_the_real_counts_and_rerunning_changes_not
 async fn a_bad_file_imports_nothing() {
     for b in backends().await {
         let mut files = DivisionFiles::embedded();
-        files.villages.push_str("370602001999,坏行,370602001000,no_such_kind\n");
-        let err = b.app.import_divisions(&operator(), &files).await.unwrap_err();
-        assert!(matches!(err, AppError::BadFile { ref column, .. } if column == "kind"), "{}: {err:?}", b.label);
+        files
+            .villages
+            .push_str("370602001999,坏行,370602001000,no_such_kind\n");
+        let err = b
+            .app
+            .import_divisions(&operator(), &files)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, AppError::BadFile { ref column, .. } if column == "kind"),
+            "{}: {err:?}",
+            b.label
+        );
         assert_eq!(b.app.division_count().await.unwrap(), 0, "{}", b.label);
     }
 }
@@ -104,27 +175,68 @@ async fn a_bad_file_imports_nothing() {
 async fn sql_scopes_agree_with_the_domain_scope_for_every_division() {
     for b in backends().await {
         seeded(&b).await;
-        let all = b.app.list_divisions(&operator(), None, None, None, Page::new(Some(1), Some(1000))).await.unwrap().total;
+        let all = b
+            .app
+            .list_divisions(
+                &operator(),
+                None,
+                None,
+                None,
+                Page::new(Some(1), Some(1000)),
+            )
+            .await
+            .unwrap()
+            .total;
         assert_eq!(all, 6682);
         // A county, a township, a work area of the first large town, and a body.
         let first_area = {
-            let towns = b.app.list_divisions(&operator(), Some("township"), Some("370682000000"), None, Page::default()).await.unwrap();
+            let towns = b
+                .app
+                .list_divisions(
+                    &operator(),
+                    Some("township"),
+                    Some("370682000000"),
+                    None,
+                    Page::default(),
+                )
+                .await
+                .unwrap();
             let mut found = None;
             for t in towns.items {
-                if let Some(w) = b.app.work_areas_of(&operator(), &t.code).await.unwrap().into_iter().next() {
+                if let Some(w) = b
+                    .app
+                    .work_areas_of(&operator(), &t.code)
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .next()
+                {
                     found = Some(w.code);
                     break;
                 }
             }
             found.expect("莱阳市 has towns with work areas")
         };
-        for node in ["370602000000", "370602001000", &first_area.to_string(), "370602001001-M01"] {
+        for node in [
+            "370602000000",
+            "370602001000",
+            &first_area.to_string(),
+            "370602001001-M01",
+        ] {
             let node = NodeCode::parse(node).unwrap();
             let scope = b.app.scope_of(&node).await.unwrap();
-            let who = Actor { user: None, scope: scope.clone(), source: "test".into() };
+            let who = Actor {
+                user: None,
+                scope: scope.clone(),
+                source: "test".into(),
+            };
             let mut listed = Vec::new();
             for page in 1.. {
-                let p = b.app.list_divisions(&who, None, None, None, Page::new(Some(page), Some(1000))).await.unwrap();
+                let p = b
+                    .app
+                    .list_divisions(&who, None, None, None, Page::new(Some(page), Some(1000)))
+                    .await
+                    .unwrap();
                 let n = p.items.len();
                 listed.extend(p.items.into_iter().map(|d| d.code));
                 if n < 1000 {
@@ -134,11 +246,28 @@ async fn sql_scopes_agree_with_the_domain_scope_for_every_division() {
             let everything = {
                 let mut v = Vec::new();
                 for page in 1..=7 {
-                    v.extend(b.app.list_divisions(&operator(), None, None, None, Page::new(Some(page), Some(1000))).await.unwrap().items.into_iter().map(|d| d.code));
+                    v.extend(
+                        b.app
+                            .list_divisions(
+                                &operator(),
+                                None,
+                                None,
+                                None,
+                                Page::new(Some(page), Some(1000)),
+                            )
+                            .await
+                            .unwrap()
+                            .items
+                            .into_iter()
+                            .map(|d| d.code),
+                    );
                 }
                 v
             };
-            let expected: Vec<_> = everything.into_iter().filter(|c| scope.sees_division(c)).collect();
+            let expected: Vec<_> = everything
+                .into_iter()
+                .filter(|c| scope.sees_division(c))
+                .collect();
             assert!(!expected.is_empty());
             assert_eq!(listed, expected, "{}: scope of {node}", b.label);
         }
@@ -152,12 +281,47 @@ async fn a_township_user_sees_its_township_and_not_its_sibling() {
         let t1 = user(&b, "t1-dispatcher", "dispatcher", "370602001000").await;
         let me = actor(&b, &t1).await;
         assert!(b.app.division(&me, "370602001000").await.is_ok());
-        assert!(matches!(b.app.division(&me, "370602002000").await, Err(AppError::NotFound { .. })), "{}", b.label);
-        assert!(matches!(b.app.division(&me, "370602000000").await, Err(AppError::NotFound { .. })), "{}", b.label);
-        let units = b.app.list_units(&me, None, None, None, Page::default()).await.unwrap();
-        assert!(units.items.iter().all(|u| u.division_code.as_str().starts_with("370602001")), "{}", b.label);
-        assert_eq!(units.total, 1 + 3 + 8, "{}: township committee, 3 departments, 8 community committees", b.label);
-        assert!(matches!(b.app.list_units(&me, Some("370602002000"), None, None, Page::default()).await, Err(AppError::NotFound { .. })));
+        assert!(
+            matches!(
+                b.app.division(&me, "370602002000").await,
+                Err(AppError::NotFound { .. })
+            ),
+            "{}",
+            b.label
+        );
+        assert!(
+            matches!(
+                b.app.division(&me, "370602000000").await,
+                Err(AppError::NotFound { .. })
+            ),
+            "{}",
+            b.label
+        );
+        let units = b
+            .app
+            .list_units(&me, None, None, None, Page::default())
+            .await
+            .unwrap();
+        assert!(
+            units
+                .items
+                .iter()
+                .all(|u| u.division_code.as_str().starts_with("370602001")),
+            "{}",
+            b.label
+        );
+        assert_eq!(
+            units.total,
+            1 + 3 + 8,
+            "{}: township committee, 3 departments, 8 community committees",
+            b.label
+        );
+        assert!(matches!(
+            b.app
+                .list_units(&me, Some("370602002000"), None, None, Page::default())
+                .await,
+            Err(AppError::NotFound { .. })
+        ));
     }
 }
 
@@ -167,20 +331,70 @@ async fn a_township_security_admin_creates_users_only_inside_its_township() {
         seeded(&b).await;
         let sa = user(&b, "t1-security", "security_admin", "370602001000").await;
         let sa = actor(&b, &sa).await;
-        let ok = NewUserRequest { username: "t1-clerk", password: "Acc-pass-12345", role: "window_clerk", node: "370602001000", display_name: None };
+        let ok = NewUserRequest {
+            username: "t1-clerk",
+            password: "Acc-pass-12345",
+            role: "window_clerk",
+            node: "370602001000",
+            display_name: None,
+        };
         b.app.create_user(&sa, ok).await.unwrap();
-        let outside = NewUserRequest { username: "t2-clerk", password: "Acc-pass-12345", role: "window_clerk", node: "370602002000", display_name: None };
+        let outside = NewUserRequest {
+            username: "t2-clerk",
+            password: "Acc-pass-12345",
+            role: "window_clerk",
+            node: "370602002000",
+            display_name: None,
+        };
         let err = b.app.create_user(&sa, outside).await.unwrap_err();
-        assert!(matches!(err, AppError::Invalid(ref e) if e.field == "node"), "{}: {err:?}", b.label);
-        let dup = NewUserRequest { username: "t1-clerk", password: "Acc-pass-12345", role: "window_clerk", node: "370602001000", display_name: None };
-        assert!(matches!(b.app.create_user(&sa, dup).await, Err(AppError::Conflict { code: "user.username_taken", .. })), "{}", b.label);
+        assert!(
+            matches!(err, AppError::Invalid(ref e) if e.field == "node"),
+            "{}: {err:?}",
+            b.label
+        );
+        let dup = NewUserRequest {
+            username: "t1-clerk",
+            password: "Acc-pass-12345",
+            role: "window_clerk",
+            node: "370602001000",
+            display_name: None,
+        };
+        assert!(
+            matches!(
+                b.app.create_user(&sa, dup).await,
+                Err(AppError::Conflict {
+                    code: "user.username_taken",
+                    ..
+                })
+            ),
+            "{}",
+            b.label
+        );
         let users = b.app.list_users(&sa, Page::default()).await.unwrap();
-        assert_eq!(users.items.iter().map(|u| u.username.as_str()).collect::<Vec<_>>(), ["t1-clerk", "t1-security"], "{}", b.label);
+        assert_eq!(
+            users
+                .items
+                .iter()
+                .map(|u| u.username.as_str())
+                .collect::<Vec<_>>(),
+            ["t1-clerk", "t1-security"],
+            "{}",
+            b.label
+        );
         // A dispatcher may not create users at all.
         let d = user(&b, "t1-dispatcher", "dispatcher", "370602001000").await;
         let d = actor(&b, &d).await;
-        let req = NewUserRequest { username: "sneaky", password: "Acc-pass-12345", role: "auditor", node: "370602001000", display_name: None };
-        assert!(matches!(b.app.create_user(&d, req).await, Err(AppError::Forbidden { .. })));
+        let req = NewUserRequest {
+            username: "sneaky",
+            password: "Acc-pass-12345",
+            role: "auditor",
+            node: "370602001000",
+            display_name: None,
+        };
+        assert!(matches!(
+            b.app.create_user(&d, req).await,
+            Err(AppError::Forbidden { .. })
+        ));
     }
 }
 
@@ -190,17 +404,69 @@ async fn repeated_wrong_passwords_lock_the_account_and_sessions_expire() {
         seeded(&b).await;
         user(&b, "victim", "leader", "370602000000").await;
         for _ in 0..4 {
-            assert!(matches!(b.app.login("victim", "wrong-password-1", SessionKind::Bearer, "10.0.0.9").await, Err(AppError::InvalidCredentials)));
+            assert!(matches!(
+                b.app
+                    .login(
+                        "victim",
+                        "wrong-password-1",
+                        SessionKind::Bearer,
+                        "10.0.0.9"
+                    )
+                    .await,
+                Err(AppError::InvalidCredentials)
+            ));
         }
-        assert!(matches!(b.app.login("victim", "wrong-password-1", SessionKind::Bearer, "10.0.0.9").await, Err(AppError::Locked { .. })), "{}", b.label);
+        assert!(
+            matches!(
+                b.app
+                    .login(
+                        "victim",
+                        "wrong-password-1",
+                        SessionKind::Bearer,
+                        "10.0.0.9"
+                    )
+                    .await,
+                Err(AppError::Locked { .. })
+            ),
+            "{}",
+            b.label
+        );
         // Locked even with the right password, until the lock passes.
-        assert!(matches!(b.app.login("victim", "Acc-pass-12345", SessionKind::Bearer, "10.0.0.9").await, Err(AppError::Locked { .. })));
+        assert!(matches!(
+            b.app
+                .login("victim", "Acc-pass-12345", SessionKind::Bearer, "10.0.0.9")
+                .await,
+            Err(AppError::Locked { .. })
+        ));
         b.clock.advance(b.app.settings().lockout_ms + 1);
-        let ok = b.app.login("victim", "Acc-pass-12345", SessionKind::Bearer, "10.0.0.9").await.unwrap();
-        assert!(b.app.authenticate(&ok.token, SessionKind::Bearer, "x").await.is_ok());
-        assert!(b.app.authenticate(&ok.token, SessionKind::Cookie, "x").await.is_err(), "a bearer token is not a cookie session");
+        let ok = b
+            .app
+            .login("victim", "Acc-pass-12345", SessionKind::Bearer, "10.0.0.9")
+            .await
+            .unwrap();
+        assert!(b
+            .app
+            .authenticate(&ok.token, SessionKind::Bearer, "x")
+            .await
+            .is_ok());
+        assert!(
+            b.app
+                .authenticate(&ok.token, SessionKind::Cookie, "x")
+                .await
+                .is_err(),
+            "a bearer token is not a cookie session"
+        );
         b.clock.advance(b.app.settings().session_idle_ms + 1);
-        assert!(matches!(b.app.authenticate(&ok.token, SessionKind::Bearer, "x").await, Err(AppError::Unauthenticated)), "{}", b.label);
+        assert!(
+            matches!(
+                b.app
+                    .authenticate(&ok.token, SessionKind::Bearer, "x")
+                    .await,
+                Err(AppError::Unauthenticated)
+            ),
+            "{}",
+            b.label
+        );
         assert!(b.app.purge_sessions().await.unwrap() >= 1);
     }
 }
@@ -210,20 +476,66 @@ async fn the_audit_chain_records_logins_and_writes_and_exposes_tampering() {
     for b in backends().await {
         seeded(&b).await;
         user(&b, "someone", "leader", "370602000000").await;
-        let _ = b.app.login("someone", "bad-password-9", SessionKind::Bearer, "10.1.1.1").await;
+        let _ = b
+            .app
+            .login("someone", "bad-password-9", SessionKind::Bearer, "10.1.1.1")
+            .await;
         let report = b.app.verify_audit(&operator(), |_| {}).await.unwrap();
         assert_eq!(report.broken, None, "{}", b.label);
-        assert!(report.records >= 6, "{}: import, seeds, user, logins: {}", b.label, report.records);
-        let log = b.app.audit_log(&operator(), AuditQuery { action: Some("auth.login".into()), ..Default::default() }, Page::default()).await.unwrap();
-        let outcomes: Vec<_> = log.items.iter().map(|r| (r.entry.outcome.as_str(), r.entry.source.as_str())).collect();
-        assert_eq!(outcomes, [("failure", "10.1.1.1"), ("success", "127.0.0.1")], "{}", b.label);
+        assert!(
+            report.records >= 6,
+            "{}: import, seeds, user, logins: {}",
+            b.label,
+            report.records
+        );
+        let log = b
+            .app
+            .audit_log(
+                &operator(),
+                AuditQuery {
+                    action: Some("auth.login".into()),
+                    ..Default::default()
+                },
+                Page::default(),
+            )
+            .await
+            .unwrap();
+        let outcomes: Vec<_> = log
+            .items
+            .iter()
+            .map(|r| (r.entry.outcome.as_str(), r.entry.source.as_str()))
+            .collect();
+        assert_eq!(
+            outcomes,
+            [("failure", "10.1.1.1"), ("success", "127.0.0.1")],
+            "{}",
+            b.label
+        );
         // The database refuses to change the log.
-        assert!(b.db.execute_raw("UPDATE audit_log SET detail = 'x' WHERE seq = 2").await.is_err(), "{}", b.label);
-        assert!(b.db.execute_raw("DELETE FROM audit_log WHERE seq = 2").await.is_err(), "{}", b.label);
+        assert!(
+            b.db.execute_raw("UPDATE audit_log SET detail = 'x' WHERE seq = 2")
+                .await
+                .is_err(),
+            "{}",
+            b.label
+        );
+        assert!(
+            b.db.execute_raw("DELETE FROM audit_log WHERE seq = 2")
+                .await
+                .is_err(),
+            "{}",
+            b.label
+        );
         // Someone with the database's keys removes the guard and edits a record.
-        let drop = if b.label == "sqlite" { "DROP TRIGGER audit_log_no_update" } else { "DROP TRIGGER audit_log_no_update ON audit_log" };
+        let drop = if b.label == "sqlite" {
+            "DROP TRIGGER audit_log_no_update"
+        } else {
+            "DROP TRIGGER audit_log_no_update ON audit_log"
+        };
         b.db.execute_raw(drop).await.unwrap();
-        b.db.execute_raw("UPDATE audit_log SET detail = detail || ' (edited)' WHERE seq = 3").await.unwrap();
+        b.db.execute_raw("UPDATE audit_log SET detail = detail || ' (edited)' WHERE seq = 3")
+            .await
+            .unwrap();
         let report = b.app.verify_audit(&operator(), |_| {}).await.unwrap();
         assert_eq!(report.broken_at, Some(3), "{}: {report:?}", b.label);
     }
@@ -235,10 +547,29 @@ async fn only_auditors_read_the_audit_log() {
         seeded(&b).await;
         let sys = user(&b, "sys", "system_admin", "370600000000").await;
         let sys = actor(&b, &sys).await;
-        assert!(matches!(b.app.audit_log(&sys, AuditQuery::default(), Page::default()).await, Err(AppError::Forbidden { .. })), "{}", b.label);
+        assert!(
+            matches!(
+                b.app
+                    .audit_log(&sys, AuditQuery::default(), Page::default())
+                    .await,
+                Err(AppError::Forbidden { .. })
+            ),
+            "{}",
+            b.label
+        );
         let aud = user(&b, "aud", "auditor", "370600000000").await;
         let aud = actor(&b, &aud).await;
-        let log = b.app.audit_log(&aud, AuditQuery::default(), Page::default()).await.unwrap();
-        assert!(log.items.iter().any(|r| r.entry.action == "audit.read" && r.entry.actor == "sys"), "{}: the denied read is itself audited", b.label);
+        let log = b
+            .app
+            .audit_log(&aud, AuditQuery::default(), Page::default())
+            .await
+            .unwrap();
+        assert!(
+            log.items
+                .iter()
+                .any(|r| r.entry.action == "audit.read" && r.entry.actor == "sys"),
+            "{}: the denied read is itself audited",
+            b.label
+        );
     }
 }

@@ -35,21 +35,62 @@ pub fn describe(e: &AppError) -> (StatusCode, ErrorBody) {
         line: None,
     };
     match e {
-        AppError::Invalid(p) => (StatusCode::UNPROCESSABLE_ENTITY, body(p.code, p.message.clone(), Some(p.field))),
-        AppError::NotFound { what } => (StatusCode::NOT_FOUND, body(&format!("{what}.not_found"), "找不到该对象".into(), None)),
-        AppError::Forbidden { .. } => (StatusCode::FORBIDDEN, body("auth.forbidden", "您的角色无权执行此操作".into(), None)),
-        AppError::Unauthenticated => (StatusCode::UNAUTHORIZED, body("auth.required", "请先登录".into(), None)),
-        AppError::InvalidCredentials => (StatusCode::UNAUTHORIZED, body("auth.invalid_credentials", "用户名或密码错误".into(), None)),
-        AppError::Locked { .. } => (StatusCode::UNAUTHORIZED, body("auth.locked", "登录失败次数过多，账号已临时锁定，请稍后再试".into(), None)),
-        AppError::Conflict { field, code, message } => (StatusCode::CONFLICT, body(code, message.clone(), Some(field))),
-        AppError::BadFile { file, line, column, message } => {
-            let mut b = body("import.invalid_row", format!("{file} 第 {line} 行「{column}」列：{message}"), Some(column));
+        AppError::Invalid(p) => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            body(p.code, p.message.clone(), Some(p.field)),
+        ),
+        AppError::NotFound { what } => (
+            StatusCode::NOT_FOUND,
+            body(&format!("{what}.not_found"), "找不到该对象".into(), None),
+        ),
+        AppError::Forbidden { .. } => (
+            StatusCode::FORBIDDEN,
+            body("auth.forbidden", "您的角色无权执行此操作".into(), None),
+        ),
+        AppError::Unauthenticated => (
+            StatusCode::UNAUTHORIZED,
+            body("auth.required", "请先登录".into(), None),
+        ),
+        AppError::InvalidCredentials => (
+            StatusCode::UNAUTHORIZED,
+            body("auth.invalid_credentials", "用户名或密码错误".into(), None),
+        ),
+        AppError::Locked { .. } => (
+            StatusCode::UNAUTHORIZED,
+            body(
+                "auth.locked",
+                "登录失败次数过多，账号已临时锁定，请稍后再试".into(),
+                None,
+            ),
+        ),
+        AppError::Conflict {
+            field,
+            code,
+            message,
+        } => (
+            StatusCode::CONFLICT,
+            body(code, message.clone(), Some(field)),
+        ),
+        AppError::BadFile {
+            file,
+            line,
+            column,
+            message,
+        } => {
+            let mut b = body(
+                "import.invalid_row",
+                format!("{file} 第 {line} 行「{column}」列：{message}"),
+                Some(column),
+            );
             b.line = Some(*line);
             (StatusCode::UNPROCESSABLE_ENTITY, b)
         }
         AppError::Internal(cause) => {
             tracing::error!(%cause, "internal error");
-            (StatusCode::INTERNAL_SERVER_ERROR, body("internal", "服务器内部错误，请稍后再试".into(), None))
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                body("internal", "服务器内部错误，请稍后再试".into(), None),
+            )
         }
     }
 }
@@ -63,8 +104,21 @@ impl IntoResponse for ApiError {
 
 /// A request the API cannot even read (bad JSON, bad query string).
 pub fn bad_request(code: &str, message: String, field: Option<String>) -> Response {
-    let status = if code == "request.invalid_field" { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::BAD_REQUEST };
-    (status, axum::Json(ErrorBody { code: code.into(), message, field, line: None })).into_response()
+    let status = if code == "request.invalid_field" {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::BAD_REQUEST
+    };
+    (
+        status,
+        axum::Json(ErrorBody {
+            code: code.into(),
+            message,
+            field,
+            line: None,
+        }),
+    )
+        .into_response()
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;

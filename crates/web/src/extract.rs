@@ -38,17 +38,26 @@ pub struct ApiUser {
 impl FromRequestParts<AppState> for ApiUser {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let token = parts
             .headers
             .get(axum::http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+            .and_then(|v| {
+                v.strip_prefix("Bearer ")
+                    .or_else(|| v.strip_prefix("bearer "))
+            })
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or(ApiError(AppError::Unauthenticated))?
             .to_owned();
-        let (actor, _) = state.app.authenticate(&token, SessionKind::Bearer, &client_addr(parts)).await?;
+        let (actor, _) = state
+            .app
+            .authenticate(&token, SessionKind::Bearer, &client_addr(parts))
+            .await?;
         Ok(ApiUser { actor, token })
     }
 }
@@ -63,12 +72,23 @@ pub struct PageUser {
 
 impl PageUser {
     /// Forms carry the session's CSRF token; anything else is refused.
-    pub fn check_csrf(&self, sent: &str) -> Result<(), Response> {
+    pub fn check_csrf(&self, sent: &str) -> Result<(), CsrfRejected> {
         if !sent.is_empty() && constant_time_eq(sent.as_bytes(), self.csrf.as_bytes()) {
             Ok(())
         } else {
-            Err((axum::http::StatusCode::FORBIDDEN, "CSRF 校验失败，请刷新页面后重试 / CSRF check failed").into_response())
+            Err(CsrfRejected)
         }
+    }
+}
+
+/// A form without the session's CSRF token.
+#[derive(Debug)]
+pub struct CsrfRejected;
+
+impl IntoResponse for CsrfRejected {
+    fn into_response(self) -> Response {
+        let msg = "CSRF 校验失败，请刷新页面后重试 / CSRF check failed";
+        (axum::http::StatusCode::FORBIDDEN, msg).into_response()
     }
 }
 
@@ -79,12 +99,19 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 impl FromRequestParts<AppState> for PageUser {
     type Rejection = Response;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let jar = CookieJar::from_headers(&parts.headers);
         let Some(token) = jar.get(SESSION_COOKIE).map(|c| c.value().to_owned()) else {
             return Err(Redirect::to("/login").into_response());
         };
-        match state.app.authenticate(&token, SessionKind::Cookie, &client_addr(parts)).await {
+        match state
+            .app
+            .authenticate(&token, SessionKind::Cookie, &client_addr(parts))
+            .await
+        {
             Ok((actor, csrf)) => Ok(PageUser { actor, token, csrf }),
             Err(AppError::Unauthenticated) => Err(Redirect::to("/login").into_response()),
             Err(e) => Err(crate::pages::error_page(&e)),
@@ -105,10 +132,22 @@ impl<T: DeserializeOwned> FromRequest<AppState> for JsonBody<T> {
             Err(JsonRejection::JsonDataError(e)) => {
                 let text = e.body_text();
                 let field = text.split('`').nth(1).map(str::to_owned);
-                Err(bad_request("request.invalid_field", format!("字段有误：{text}"), field))
+                Err(bad_request(
+                    "request.invalid_field",
+                    format!("字段有误：{text}"),
+                    field,
+                ))
             }
-            Err(JsonRejection::MissingJsonContentType(_)) => Err(bad_request("request.content_type", "请求体须为 application/json".into(), None)),
-            Err(e) => Err(bad_request("request.invalid_json", format!("无法解析 JSON：{}", e.body_text()), None)),
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(bad_request(
+                "request.content_type",
+                "请求体须为 application/json".into(),
+                None,
+            )),
+            Err(e) => Err(bad_request(
+                "request.invalid_json",
+                format!("无法解析 JSON：{}", e.body_text()),
+                None,
+            )),
         }
     }
 }

@@ -6,7 +6,7 @@ use axum::Json;
 use serde::Deserialize;
 use zhili_app::audit::VerifyReport;
 use zhili_app::ports::AuditQuery;
-use zhili_domain::{Page, AuditRecord, Paged};
+use zhili_domain::{AuditRecord, Page, Paged};
 
 #[derive(Deserialize)]
 pub struct AuditFilter {
@@ -19,14 +19,22 @@ pub struct AuditFilter {
     page_size: Option<u32>,
 }
 
-pub async fn list_audit(State(s): State<AppState>, u: ApiUser, Query(f): Query<AuditFilter>) -> ApiResult<Json<Paged<AuditRecord>>> {
+pub async fn list_audit(
+    State(s): State<AppState>,
+    u: ApiUser,
+    Query(f): Query<AuditFilter>,
+) -> ApiResult<Json<Paged<AuditRecord>>> {
     let q = AuditQuery {
         within: None,
         action: f.action.filter(|s| !s.is_empty()),
         object: f.object.or(f.subject).filter(|s| !s.is_empty()),
         actor: f.actor.filter(|s| !s.is_empty()),
     };
-    Ok(Json(s.app.audit_log(&u.actor, q, Page::new(f.page, f.page_size)).await?))
+    Ok(Json(
+        s.app
+            .audit_log(&u.actor, q, Page::new(f.page, f.page_size))
+            .await?,
+    ))
 }
 
 pub async fn verify_audit(State(s): State<AppState>, u: ApiUser) -> ApiResult<Json<VerifyReport>> {

@@ -15,8 +15,21 @@ pub struct LoginRequest {
     password: String,
 }
 
-pub async fn login(State(s): State<AppState>, ci: axum::extract::ConnectInfo<SocketAddr>, _h: HeaderMap, JsonBody(req): JsonBody<LoginRequest>) -> ApiResult<Json<Value>> {
-    let ok = s.app.login(&req.username, &req.password, SessionKind::Bearer, &client_addr_of(&ci)).await?;
+pub async fn login(
+    State(s): State<AppState>,
+    ci: axum::extract::ConnectInfo<SocketAddr>,
+    _h: HeaderMap,
+    JsonBody(req): JsonBody<LoginRequest>,
+) -> ApiResult<Json<Value>> {
+    let ok = s
+        .app
+        .login(
+            &req.username,
+            &req.password,
+            SessionKind::Bearer,
+            &client_addr_of(&ci),
+        )
+        .await?;
     Ok(Json(json!({
         "token": ok.token,
         "expires_at_ms": ok.expires_at_ms,
@@ -32,5 +45,7 @@ pub async fn logout(State(s): State<AppState>, u: ApiUser) -> ApiResult<StatusCo
 pub async fn me(State(s): State<AppState>, u: ApiUser) -> ApiResult<Json<Value>> {
     let home = u.actor.scope.home();
     let home_name = s.app.node_name(&home).await?;
-    Ok(Json(json!({ "user": u.actor.user, "home": home.to_string(), "home_name": home_name })))
+    Ok(Json(
+        json!({ "user": u.actor.user, "home": home.to_string(), "home_name": home_name }),
+    ))
 }

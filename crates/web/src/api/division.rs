@@ -5,7 +5,7 @@ use axum::extract::{Path, Query, State};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use zhili_app::division::DivisionDetail;
-use zhili_domain::{Page, Division, Paged};
+use zhili_domain::{Division, Page, Paged};
 
 #[derive(Deserialize)]
 pub struct DivisionFilter {
@@ -44,11 +44,28 @@ impl From<Division> for DivisionResponse {
     }
 }
 
-pub async fn list_divisions(State(s): State<AppState>, u: ApiUser, Query(f): Query<DivisionFilter>) -> ApiResult<Json<Paged<DivisionResponse>>> {
-    let page = s.app.list_divisions(&u.actor, f.level.as_deref(), f.parent.as_deref(), f.q.as_deref(), Page::new(f.page, f.page_size)).await?;
+pub async fn list_divisions(
+    State(s): State<AppState>,
+    u: ApiUser,
+    Query(f): Query<DivisionFilter>,
+) -> ApiResult<Json<Paged<DivisionResponse>>> {
+    let page = s
+        .app
+        .list_divisions(
+            &u.actor,
+            f.level.as_deref(),
+            f.parent.as_deref(),
+            f.q.as_deref(),
+            Page::new(f.page, f.page_size),
+        )
+        .await?;
     Ok(Json(page.map(DivisionResponse::from)))
 }
 
-pub async fn get_division(State(s): State<AppState>, u: ApiUser, Path(code): Path<String>) -> ApiResult<Json<DivisionDetail>> {
+pub async fn get_division(
+    State(s): State<AppState>,
+    u: ApiUser,
+    Path(code): Path<String>,
+) -> ApiResult<Json<DivisionDetail>> {
     Ok(Json(s.app.division(&u.actor, &code).await?))
 }

@@ -19,9 +19,15 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/me", get(auth::me))
         .route("/api/v1/divisions", get(division::list_divisions))
         .route("/api/v1/divisions/{code}", get(division::get_division))
-        .route("/api/v1/bodies", get(org::list_bodies).post(org::create_body))
+        .route(
+            "/api/v1/bodies",
+            get(org::list_bodies).post(org::create_body),
+        )
         .route("/api/v1/bodies/{code}", get(org::get_body))
-        .route("/api/v1/users", get(user::list_users).post(user::create_user))
+        .route(
+            "/api/v1/users",
+            get(user::list_users).post(user::create_user),
+        )
         .route("/api/v1/users/{id}", get(user::get_user))
         .route("/api/v1/users/{id}/role", put(user::set_role))
         .route("/api/v1/audit", get(audit::list_audit))

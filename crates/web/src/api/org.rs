@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use zhili_app::org::NewUnit;
-use zhili_domain::{Page, OrgUnit, Paged};
+use zhili_domain::{OrgUnit, Page, Paged};
 
 #[derive(Deserialize)]
 pub struct BodyFilter {
@@ -47,12 +47,29 @@ impl From<OrgUnit> for UnitResponse {
     }
 }
 
-pub async fn list_bodies(State(s): State<AppState>, u: ApiUser, Query(f): Query<BodyFilter>) -> ApiResult<Json<Paged<UnitResponse>>> {
-    let page = s.app.list_units(&u.actor, f.division.as_deref(), f.unit_type.as_deref(), f.q.as_deref(), Page::new(f.page, f.page_size)).await?;
+pub async fn list_bodies(
+    State(s): State<AppState>,
+    u: ApiUser,
+    Query(f): Query<BodyFilter>,
+) -> ApiResult<Json<Paged<UnitResponse>>> {
+    let page = s
+        .app
+        .list_units(
+            &u.actor,
+            f.division.as_deref(),
+            f.unit_type.as_deref(),
+            f.q.as_deref(),
+            Page::new(f.page, f.page_size),
+        )
+        .await?;
     Ok(Json(page.map(UnitResponse::from)))
 }
 
-pub async fn get_body(State(s): State<AppState>, u: ApiUser, Path(code): Path<String>) -> ApiResult<Json<UnitResponse>> {
+pub async fn get_body(
+    State(s): State<AppState>,
+    u: ApiUser,
+    Path(code): Path<String>,
+) -> ApiResult<Json<UnitResponse>> {
     Ok(Json(s.app.unit(&u.actor, &code).await?.into()))
 }
 
@@ -66,7 +83,11 @@ pub struct CreateUnitRequest {
     division: String,
 }
 
-pub async fn create_body(State(s): State<AppState>, u: ApiUser, JsonBody(r): JsonBody<CreateUnitRequest>) -> ApiResult<(StatusCode, Json<UnitResponse>)> {
+pub async fn create_body(
+    State(s): State<AppState>,
+    u: ApiUser,
+    JsonBody(r): JsonBody<CreateUnitRequest>,
+) -> ApiResult<(StatusCode, Json<UnitResponse>)> {
     let new = NewUnit {
         unit_type: &r.unit_type,
         name: &r.name,
@@ -74,5 +95,8 @@ pub async fn create_body(State(s): State<AppState>, u: ApiUser, JsonBody(r): Jso
         sector: r.sector.as_deref(),
         division: &r.division,
     };
-    Ok((StatusCode::CREATED, Json(s.app.create_unit(&u.actor, new).await?.into())))
+    Ok((
+        StatusCode::CREATED,
+        Json(s.app.create_unit(&u.actor, new).await?.into()),
+    ))
 }

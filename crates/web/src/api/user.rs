@@ -18,7 +18,11 @@ pub struct CreateUserRequest {
     display_name: Option<String>,
 }
 
-pub async fn create_user(State(s): State<AppState>, u: ApiUser, JsonBody(r): JsonBody<CreateUserRequest>) -> ApiResult<(StatusCode, Json<User>)> {
+pub async fn create_user(
+    State(s): State<AppState>,
+    u: ApiUser,
+    JsonBody(r): JsonBody<CreateUserRequest>,
+) -> ApiResult<(StatusCode, Json<User>)> {
     let req = NewUserRequest {
         username: &r.username,
         password: &r.password,
@@ -26,14 +30,25 @@ pub async fn create_user(State(s): State<AppState>, u: ApiUser, JsonBody(r): Jso
         node: &r.node,
         display_name: r.display_name.as_deref(),
     };
-    Ok((StatusCode::CREATED, Json(s.app.create_user(&u.actor, req).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(s.app.create_user(&u.actor, req).await?),
+    ))
 }
 
-pub async fn list_users(State(s): State<AppState>, u: ApiUser, Query(p): Query<Paging>) -> ApiResult<Json<Paged<User>>> {
+pub async fn list_users(
+    State(s): State<AppState>,
+    u: ApiUser,
+    Query(p): Query<Paging>,
+) -> ApiResult<Json<Paged<User>>> {
     Ok(Json(s.app.list_users(&u.actor, p.page()).await?))
 }
 
-pub async fn get_user(State(s): State<AppState>, u: ApiUser, Path(id): Path<i64>) -> ApiResult<Json<User>> {
+pub async fn get_user(
+    State(s): State<AppState>,
+    u: ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<User>> {
     Ok(Json(s.app.user(&u.actor, id).await?))
 }
 
@@ -42,6 +57,11 @@ pub struct RoleRequest {
     role: String,
 }
 
-pub async fn set_role(State(s): State<AppState>, u: ApiUser, Path(id): Path<i64>, JsonBody(r): JsonBody<RoleRequest>) -> ApiResult<Json<User>> {
+pub async fn set_role(
+    State(s): State<AppState>,
+    u: ApiUser,
+    Path(id): Path<i64>,
+    JsonBody(r): JsonBody<RoleRequest>,
+) -> ApiResult<Json<User>> {
     Ok(Json(s.app.set_role(&u.actor, id, &r.role).await?))
 }

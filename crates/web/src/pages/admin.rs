@@ -27,8 +27,18 @@ struct UsersPage {
     error: Option<String>,
 }
 
-async fn users_view(s: &AppState, u: &PageUser, message: Option<String>, error: Option<String>, status: StatusCode) -> Response {
-    let list = match s.app.list_users(&u.actor, Page::new(Some(1), Some(500))).await {
+async fn users_view(
+    s: &AppState,
+    u: &PageUser,
+    message: Option<String>,
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
+    let list = match s
+        .app
+        .list_users(&u.actor, Page::new(Some(1), Some(500)))
+        .await
+    {
         Ok(l) => l,
         Err(e) => return error_page(&e),
     };
@@ -39,7 +49,18 @@ async fn users_view(s: &AppState, u: &PageUser, message: Option<String>, error: 
         can_create: u.actor.may(Role::manages_users),
         roles: Role::ALL.iter().map(|r| (r.as_str(), r.label())).collect(),
         total: list.total,
-        users: list.items.into_iter().map(|x| (x.username, x.display_name, x.role.label(), x.node.to_string())).collect(),
+        users: list
+            .items
+            .into_iter()
+            .map(|x| {
+                (
+                    x.username,
+                    x.display_name,
+                    x.role.label(),
+                    x.node.to_string(),
+                )
+            })
+            .collect(),
         message,
         error,
     };
@@ -60,9 +81,13 @@ pub struct CreateUserForm {
     display_name: Option<String>,
 }
 
-pub async fn create_user(State(s): State<AppState>, u: PageUser, Form(f): Form<CreateUserForm>) -> Response {
+pub async fn create_user(
+    State(s): State<AppState>,
+    u: PageUser,
+    Form(f): Form<CreateUserForm>,
+) -> Response {
     if let Err(r) = u.check_csrf(&f.csrf) {
-        return r;
+        return r.into_response();
     }
     let req = NewUserRequest {
         username: &f.username,
@@ -72,7 +97,20 @@ pub async fn create_user(State(s): State<AppState>, u: PageUser, Form(f): Form<C
         display_name: f.display_name.as_deref(),
     };
     match s.app.create_user(&u.actor, req).await {
-        Ok(created) => users_view(&s, &u, Some(format!("已创建账号 {}（{}）", created.username, created.role.label())), None, StatusCode::OK).await,
+        Ok(created) => {
+            users_view(
+                &s,
+                &u,
+                Some(format!(
+                    "已创建账号 {}（{}）",
+                    created.username,
+                    created.role.label()
+                )),
+                None,
+                StatusCode::OK,
+            )
+            .await
+        }
         Err(e) => {
             let (status, body) = crate::error::describe(&e);
             users_view(&s, &u, None, Some(body.message), status).await
@@ -89,8 +127,20 @@ struct AuditPage {
     chain_status: String,
     action: String,
     actor: String,
-    rows: Vec<(i64, String, String, &'static str, String, String, String, &'static str, String)>,
+    rows: Vec<AuditRowView>,
     total: i64,
+}
+
+struct AuditRowView {
+    seq: i64,
+    at: String,
+    actor: String,
+    role: &'static str,
+    source: String,
+    action: String,
+    object: String,
+    outcome: &'static str,
+    detail: String,
 }
 
 #[derive(Deserialize)]
@@ -114,17 +164,30 @@ fn beijing(ms: i64) -> String {
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
     let y = yoe + era * 400 + i64::from(m <= 2);
-    format!("{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}", rem / 3600, rem % 3600 / 60, rem % 60)
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
 }
 
-pub async fn audit_page(State(s): State<AppState>, u: PageUser, Query(f): Query<AuditFilter>) -> Response {
+pub async fn audit_page(
+    State(s): State<AppState>,
+    u: PageUser,
+    Query(f): Query<AuditFilter>,
+) -> Response {
     let q = AuditQuery {
         within: None,
         action: f.action.clone().filter(|x| !x.is_empty()),
         object: None,
         actor: f.actor.clone().filter(|x| !x.is_empty()),
     };
-    let log = match s.app.audit_log(&u.actor, q, Page::new(Some(1), Some(200))).await {
+    let log = match s
+        .app
+        .audit_log(&u.actor, q, Page::new(Some(1), Some(200)))
+        .await
+    {
         Ok(l) => l,
         Err(e) => return error_page(&e),
     };
@@ -133,7 +196,14 @@ pub async fn audit_page(State(s): State<AppState>, u: PageUser, Query(f): Query<
         Err(e) => return error_page(&e),
     };
     let (chain_ok, chain_status) = match &report.broken {
-        None => (true, format!("哈希链完整：共 {} 条记录，链头 {}…", report.records, &report.head[..16])),
+        None => (
+            true,
+            format!(
+                "哈希链完整：共 {} 条记录，链头 {}…",
+                report.records,
+                &report.head[..16]
+            ),
+        ),
         Some(why) => (false, format!("哈希链断裂：{why}")),
     };
     let page = AuditPage {
@@ -149,7 +219,17 @@ pub async fn audit_page(State(s): State<AppState>, u: PageUser, Query(f): Query<
             .into_iter()
             .map(|r| {
                 let e = r.entry;
-                (r.seq, beijing(e.at_ms), e.actor, e.role.map(|x| x.label()).unwrap_or("—"), e.source, e.action, e.object, e.outcome.label(), e.detail)
+                AuditRowView {
+                    seq: r.seq,
+                    at: beijing(e.at_ms),
+                    actor: e.actor,
+                    role: e.role.map(|x| x.label()).unwrap_or("—"),
+                    source: e.source,
+                    action: e.action,
+                    object: e.object,
+                    outcome: e.outcome.label(),
+                    detail: e.detail,
+                }
             })
             .collect(),
     };

@@ -39,9 +39,20 @@ fn cookie(name: &'static str, value: String, secure: bool, max_age_s: i64) -> Co
         .build()
 }
 
-fn form(s: &AppState, jar: CookieJar, username: String, error: Option<String>, status: StatusCode) -> Response {
+fn form(
+    s: &AppState,
+    jar: CookieJar,
+    username: String,
+    error: Option<String>,
+    status: StatusCode,
+) -> Response {
     let csrf = random_token();
-    let jar = jar.add(cookie(LOGIN_CSRF_COOKIE, csrf.clone(), s.secure_cookies, 1800));
+    let jar = jar.add(cookie(
+        LOGIN_CSRF_COOKIE,
+        csrf.clone(),
+        s.secure_cookies,
+        1800,
+    ));
     let page = LoginPage {
         nav: None,
         edition_note: EDITION_NOTE,
@@ -72,15 +83,38 @@ impl<S: Send + Sync> FromRequestParts<S> for Peer {
     }
 }
 
-pub async fn login_submit(State(s): State<AppState>, Peer(addr): Peer, jar: CookieJar, Form(f): Form<LoginForm>) -> Response {
-    let expected = jar.get(LOGIN_CSRF_COOKIE).map(|c| c.value().to_owned()).unwrap_or_default();
+pub async fn login_submit(
+    State(s): State<AppState>,
+    Peer(addr): Peer,
+    jar: CookieJar,
+    Form(f): Form<LoginForm>,
+) -> Response {
+    let expected = jar
+        .get(LOGIN_CSRF_COOKIE)
+        .map(|c| c.value().to_owned())
+        .unwrap_or_default();
     if expected.is_empty() || !constant_time_eq(expected.as_bytes(), f.csrf.as_bytes()) {
-        return form(&s, jar, f.username, Some("页面已过期，请重新登录".into()), StatusCode::FORBIDDEN);
+        return form(
+            &s,
+            jar,
+            f.username,
+            Some("页面已过期，请重新登录".into()),
+            StatusCode::FORBIDDEN,
+        );
     }
-    match s.app.login(&f.username, &f.password, SessionKind::Cookie, &addr).await {
+    match s
+        .app
+        .login(&f.username, &f.password, SessionKind::Cookie, &addr)
+        .await
+    {
         Ok(ok) => {
             let max_age = s.app.settings().session_max_ms / 1000;
-            let jar = jar.remove(Cookie::from(LOGIN_CSRF_COOKIE)).add(cookie(SESSION_COOKIE, ok.token, s.secure_cookies, max_age));
+            let jar = jar.remove(Cookie::from(LOGIN_CSRF_COOKIE)).add(cookie(
+                SESSION_COOKIE,
+                ok.token,
+                s.secure_cookies,
+                max_age,
+            ));
             (jar, Redirect::to("/")).into_response()
         }
         Err(e @ (AppError::InvalidCredentials | AppError::Locked { .. })) => {
@@ -96,12 +130,21 @@ pub struct CsrfForm {
     csrf: String,
 }
 
-pub async fn logout(State(s): State<AppState>, u: PageUser, jar: CookieJar, Form(f): Form<CsrfForm>) -> Response {
+pub async fn logout(
+    State(s): State<AppState>,
+    u: PageUser,
+    jar: CookieJar,
+    Form(f): Form<CsrfForm>,
+) -> Response {
     if let Err(r) = u.check_csrf(&f.csrf) {
-        return r;
+        return r.into_response();
     }
     if let Err(e) = s.app.logout(&u.actor, &u.token).await {
         return super::error_page(&e);
     }
-    (jar.remove(Cookie::build(SESSION_COOKIE).path("/")), Redirect::to("/login")).into_response()
+    (
+        jar.remove(Cookie::build(SESSION_COOKIE).path("/")),
+        Redirect::to("/login"),
+    )
+        .into_response()
 }

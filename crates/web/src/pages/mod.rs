@@ -23,14 +23,20 @@ pub fn routes() -> Router<AppState> {
         .route("/logout", axum::routing::post(auth::logout))
         .route("/org", get(org::org_index))
         .route("/org/{code}", get(org::org_node))
-        .route("/admin/users", get(admin::users_page).post(admin::create_user))
+        .route(
+            "/admin/users",
+            get(admin::users_page).post(admin::create_user),
+        )
         .route("/audit", get(admin::audit_page))
         .route("/static/app.css", get(stylesheet))
 }
 
 async fn stylesheet() -> impl IntoResponse {
     (
-        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
         include_str!("../../static/app.css"),
     )
 }
@@ -65,7 +71,11 @@ pub fn render(t: &impl Template) -> Response {
         Ok(html) => Html(html).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "template failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, "页面渲染失败 / page rendering failed").into_response()
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "页面渲染失败 / page rendering failed",
+            )
+                .into_response()
         }
     }
 }
@@ -85,7 +95,11 @@ pub fn error_page(e: &AppError) -> Response {
     let page = ErrorPage {
         nav: None,
         edition_note: EDITION_NOTE,
-        status: format!("{} {}", status.as_u16(), status.canonical_reason().unwrap_or("")),
+        status: format!(
+            "{} {}",
+            status.as_u16(),
+            status.canonical_reason().unwrap_or("")
+        ),
         message: body.message,
     };
     (status, render(&page)).into_response()

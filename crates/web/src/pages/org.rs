@@ -90,7 +90,11 @@ pub struct Search {
 }
 
 /// `/org`: the user's home node, or search results for `?q=`.
-pub async fn org_index(State(s): State<AppState>, u: PageUser, Query(f): Query<Search>) -> Response {
+pub async fn org_index(
+    State(s): State<AppState>,
+    u: PageUser,
+    Query(f): Query<Search>,
+) -> Response {
     let q = f.q.unwrap_or_default().trim().to_owned();
     if q.is_empty() {
         return Redirect::to(&format!("/org/{}", u.actor.scope.home())).into_response();
@@ -104,7 +108,9 @@ pub async fn org_index(State(s): State<AppState>, u: PageUser, Query(f): Query<S
 async fn search(app: &App, u: &PageUser, q: &str) -> AppResult<OrgPage> {
     let mut p = OrgPage::new(u, format!("搜索「{q}」"));
     p.q = q.to_owned();
-    let found = app.list_divisions(&u.actor, None, None, Some(q), Page::new(Some(1), Some(100))).await?;
+    let found = app
+        .list_divisions(&u.actor, None, None, Some(q), Page::new(Some(1), Some(100)))
+        .await?;
     p.rows_title = format!("行政区划（{} 个）", found.total);
     p.more = found.total - found.items.len() as i64;
     p.rows = found
@@ -117,13 +123,19 @@ async fn search(app: &App, u: &PageUser, q: &str) -> AppResult<OrgPage> {
             counts: vec![],
         })
         .collect();
-    let units = app.list_units(&u.actor, None, None, Some(q), Page::new(Some(1), Some(100))).await?;
+    let units = app
+        .list_units(&u.actor, None, None, Some(q), Page::new(Some(1), Some(100)))
+        .await?;
     p.units = units.items.into_iter().map(unit_row).collect();
     p.empty_note = "没有找到匹配的区划或单位。";
     Ok(p)
 }
 
-pub async fn org_node(State(s): State<AppState>, u: PageUser, Path(code): Path<String>) -> Response {
+pub async fn org_node(
+    State(s): State<AppState>,
+    u: PageUser,
+    Path(code): Path<String>,
+) -> Response {
     let result = match NodeCode::parse(&code) {
         Ok(NodeCode::Division(_)) => division_page(&s.app, &u, &code).await,
         Ok(wa @ NodeCode::WorkArea { .. }) => work_area_page(&s.app, &u, &wa).await,
@@ -136,10 +148,17 @@ pub async fn org_node(State(s): State<AppState>, u: PageUser, Path(code): Path<S
     }
 }
 
-async fn crumbs(app: &App, actor: &Actor, code: &zhili_domain::DivisionCode) -> Vec<(String, String)> {
+async fn crumbs(
+    app: &App,
+    actor: &Actor,
+    code: &zhili_domain::DivisionCode,
+) -> Vec<(String, String)> {
     let mut out = Vec::new();
     for c in app.visible_ancestors(actor, code) {
-        let name = app.node_name(&NodeCode::Division(c.clone())).await.unwrap_or_else(|_| c.to_string());
+        let name = app
+            .node_name(&NodeCode::Division(c.clone()))
+            .await
+            .unwrap_or_else(|_| c.to_string());
         out.push((c.to_string(), name));
     }
     out
@@ -150,14 +169,14 @@ async fn division_page(app: &App, u: &PageUser, code: &str) -> AppResult<OrgPage
     let div = &d.division;
     let mut p = OrgPage::new(u, div.name.clone());
     p.crumbs = crumbs(app, &u.actor, &div.code).await;
-    p.subtitle = format!("{} · {} · {}", div.code, div.level.label(), div.kind.label());
+    p.subtitle = format!(
+        "{} · {} · {}",
+        div.code,
+        div.level.label(),
+        div.kind.label()
+    );
     let c = d.counts;
-    p.facts = match div.level {
-        Level::City => vec![("区市", c.county), ("镇街", c.township), ("工作区片", c.work_area), ("村居", c.community)],
-        Level::County => vec![("镇街", c.township), ("工作区片", c.work_area), ("村居", c.community)],
-        Level::Township => vec![("工作区片", c.work_area), ("村居", c.community)],
-        _ => vec![],
-    };
+    p.facts = super::home::facts_below(div.level, &c);
     let children = app.children(&u.actor, &div.code).await?;
     if let Some(first) = children.first() {
         let lvl = first.division.level;
@@ -194,7 +213,12 @@ async fn division_page(app: &App, u: &PageUser, code: &str) -> AppResult<OrgPage
             p.rows = rows;
         }
     }
-    p.units = app.units_at(&u.actor, &div.code).await?.into_iter().map(unit_row).collect();
+    p.units = app
+        .units_at(&u.actor, &div.code)
+        .await?
+        .into_iter()
+        .map(unit_row)
+        .collect();
     Ok(p)
 }
 
@@ -203,11 +227,21 @@ async fn work_area_page(app: &App, u: &PageUser, code: &NodeCode) -> AppResult<O
     let mut p = OrgPage::new(u, wa.name.clone());
     p.crumbs = crumbs(app, &u.actor, &wa.township_code).await;
     if u.actor.scope.sees_division(&wa.township_code) {
-        let name = app.node_name(&NodeCode::Division(wa.township_code.clone())).await?;
+        let name = app
+            .node_name(&NodeCode::Division(wa.township_code.clone()))
+            .await?;
         p.crumbs.push((wa.township_code.to_string(), name));
     }
     p.subtitle = format!("{} · 工作区片", wa.code);
-    let members = app.list_divisions(&u.actor, None, Some(&wa.code.to_string()), None, Page::new(Some(1), Some(Page::MAX_SIZE))).await?;
+    let members = app
+        .list_divisions(
+            &u.actor,
+            None,
+            Some(&wa.code.to_string()),
+            None,
+            Page::new(Some(1), Some(Page::MAX_SIZE)),
+        )
+        .await?;
     p.rows_title = format!("包含村居（{} 个）", members.total);
     p.rows = members
         .items
@@ -227,11 +261,22 @@ async fn unit_page(app: &App, u: &PageUser, code: &str) -> AppResult<OrgPage> {
     let mut p = OrgPage::new(u, unit.name.clone());
     p.crumbs = crumbs(app, &u.actor, &unit.division_code).await;
     if u.actor.scope.sees_division(&unit.division_code) {
-        let name = app.node_name(&NodeCode::Division(unit.division_code.clone())).await?;
+        let name = app
+            .node_name(&NodeCode::Division(unit.division_code.clone()))
+            .await?;
         p.crumbs.push((unit.division_code.to_string(), name));
     }
     let row = unit_row(unit);
-    p.subtitle = format!("{} · {}{}", row.code, row.kind, if row.sector.is_empty() { String::new() } else { format!(" · {}", row.sector) });
+    p.subtitle = format!(
+        "{} · {}{}",
+        row.code,
+        row.kind,
+        if row.sector.is_empty() {
+            String::new()
+        } else {
+            format!(" · {}", row.sector)
+        }
+    );
     p.empty_note = "案件、调解员等信息将在此显示。";
     Ok(p)
 }

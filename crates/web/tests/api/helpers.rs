@@ -26,17 +26,31 @@ pub async fn spawn_all() -> Vec<TestApp> {
 
 async fn spawn(t: TestDb) -> TestApp {
     let app = App::new(t.db.clone(), Arc::new(SystemClock), Settings::default());
-    let operator = zhili_app::Actor::operator(Scope::Subtree(DivisionCode::parse("370600000000").unwrap()));
+    let operator =
+        zhili_app::Actor::operator(Scope::Subtree(DivisionCode::parse("370600000000").unwrap()));
     app.prepare_demo(&operator).await.expect("demo data");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let state = AppState { app, secure_cookies: false };
+    let state = AppState {
+        app,
+        secure_cookies: false,
+    };
     tokio::spawn(zhili_web::serve(listener, state, async {
         let _ = rx.await;
     }));
-    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let mut t = TestApp { label: t.label, base, http, admin: String::new(), _db: t, _shutdown: tx };
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let mut t = TestApp {
+        label: t.label,
+        base,
+        http,
+        admin: String::new(),
+        _db: t,
+        _shutdown: tx,
+    };
     t.admin = t.login("admin", "zhili-demo").await;
     t
 }
@@ -47,8 +61,19 @@ impl TestApp {
     }
 
     pub async fn login(&self, username: &str, password: &str) -> String {
-        let (status, body) = self.post("", "/api/v1/auth/login", json!({ "username": username, "password": password })).await;
-        assert_eq!(status, StatusCode::OK, "{}: login {username}: {body}", self.label);
+        let (status, body) = self
+            .post(
+                "",
+                "/api/v1/auth/login",
+                json!({ "username": username, "password": password }),
+            )
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "{}: login {username}: {body}",
+            self.label
+        );
         body["token"].as_str().unwrap().to_owned()
     }
 
@@ -73,7 +98,12 @@ impl TestApp {
     /// As the demo's security admin, create a user and sign in as them.
     pub async fn user(&self, username: &str, role: &str, node: &str) -> String {
         let (status, body) = self.post(&self.admin, "/api/v1/users", json!({ "username": username, "password": "Acc-pass-12345", "role": role, "node": node })).await;
-        assert_eq!(status, StatusCode::CREATED, "{}: create {username}: {body}", self.label);
+        assert_eq!(
+            status,
+            StatusCode::CREATED,
+            "{}: create {username}: {body}",
+            self.label
+        );
         self.login(username, "Acc-pass-12345").await
     }
 }
