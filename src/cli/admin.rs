@@ -86,6 +86,7 @@ pub async fn user(app: &App, c: UserCommand) -> Result<ExitCode> {
         display_name,
         password_stdin,
     } = c;
+    super::ensure_divisions(app).await?;
     let password = if password_stdin || !std::io::stdin().is_terminal() {
         let mut s = String::new();
         std::io::stdin().read_to_string(&mut s)?;

@@ -108,3 +108,16 @@ pub async fn operator(app: &App) -> Result<Actor> {
     };
     Ok(Actor::operator(Scope::Subtree(city)))
 }
+
+/// A new database gets the built-in divisions before anything needs them.
+pub async fn ensure_divisions(app: &App) -> Result<()> {
+    if app.division_count().await? == 0 {
+        let files = zhili_app::division::DivisionFiles::embedded();
+        let r = app.import_divisions(&operator(app).await?, &files).await?;
+        println!(
+            "已导入内置区划 / imported the built-in divisions: {} 区市, {} 镇街, {} 村居 (NBS {})",
+            r.counties, r.townships, r.communities, r.edition
+        );
+    }
+    Ok(())
+}

@@ -9,7 +9,6 @@ use std::path::Path;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 use zhili_app::demo::DEMO_PASSWORD;
-use zhili_app::division::DivisionFiles;
 use zhili_app::user::NewUserRequest;
 use zhili_app::App;
 use zhili_web::AppState;
@@ -53,16 +52,7 @@ pub async fn demo(app: &App, data_dir: &Path, a: ServeArgs) -> Result<ExitCode> 
 }
 
 pub async fn serve(app: &App, a: ServeArgs) -> Result<ExitCode> {
-    let op = operator(app).await?;
-    if app.division_count().await? == 0 {
-        let r = app
-            .import_divisions(&op, &DivisionFiles::embedded())
-            .await?;
-        println!(
-            "已导入内置区划 / imported the built-in divisions: {} 区市, {} 镇街, {} 村居 (NBS {})",
-            r.counties, r.townships, r.communities, r.edition
-        );
-    }
+    super::ensure_divisions(app).await?;
     if !app.has_users().await? {
         first_account(app).await?;
     }

@@ -7,7 +7,7 @@ use zhili_domain::ParseError;
 #[derive(Debug, Error)]
 pub enum AppError {
     /// Input that does not parse or breaks a rule; names the field.
-    #[error("{0}")]
+    #[error(transparent)]
     Invalid(#[from] ParseError),
     /// Not there, or outside the caller's jurisdiction: the two are indistinguishable.
     #[error("not found: {what}")]

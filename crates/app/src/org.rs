@@ -207,6 +207,98 @@ impl App {
         Ok(unit)
     }
 
+    /// Group communities of one township into a new work area (system admins). A community
+    /// already in another work area moves to the new one.
+    pub async fn create_work_area(
+        &self,
+        actor: &Actor,
+        township: &str,
+        name: &str,
+        communities: &[String],
+    ) -> AppResult<WorkArea> {
+        let township = DivisionCode::parse(township)
+            .map_err(|e| ParseError::new("township", e.code, e.message))?;
+        if township.level() != Level::Township
+            || !actor.scope.sees_division(&township)
+            || self.store.division(&township).await?.is_none()
+        {
+            return Err(ParseError::new(
+                "township",
+                "org.township_not_found",
+                "找不到该镇街，或不在您的管辖范围内",
+            )
+            .into());
+        }
+        if !actor.may(Role::configures_org) {
+            return Err(AppError::Forbidden {
+                why: "only system admins define work areas",
+            });
+        }
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 50 {
+            return Err(ParseError::new(
+                "name",
+                "org.name_invalid",
+                "名称不能为空，且不超过 50 字",
+            )
+            .into());
+        }
+        if communities.is_empty() {
+            return Err(ParseError::new(
+                "communities",
+                "org.communities_required",
+                "工作区片至少包含一个村居",
+            )
+            .into());
+        }
+        let mut members = Vec::with_capacity(communities.len());
+        for raw in communities {
+            let c = DivisionCode::parse(raw)
+                .map_err(|e| ParseError::new("communities", e.code, e.message))?;
+            if c.level() != Level::Community
+                || c.parent().as_ref() != Some(&township)
+                || self.store.division(&c).await?.is_none()
+            {
+                return Err(ParseError::new(
+                    "communities",
+                    "org.community_not_in_township",
+                    format!("{c} 不是该镇街下的村居"),
+                )
+                .into());
+            }
+            members.push(c);
+        }
+        let seq = self
+            .store
+            .work_areas_of(&township)
+            .await?
+            .iter()
+            .filter_map(|w| match w.code {
+                NodeCode::WorkArea { seq, .. } => Some(seq),
+                _ => None,
+            })
+            .max()
+            .unwrap_or(0)
+            + 1;
+        let wa = WorkArea {
+            code: NodeCode::work_area(township.clone(), seq),
+            name: name.to_owned(),
+            township_code: township,
+        };
+        let detail = format!("{name}: {} communities", members.len());
+        let audit = actor.audit(
+            self.now_ms(),
+            "org.create_work_area",
+            format!("work_area:{}", wa.code),
+            Outcome::Success,
+            detail,
+        );
+        self.store
+            .upsert_work_areas(&[(wa.clone(), members)], audit)
+            .await?;
+        Ok(wa)
+    }
+
     /// Does this node exist? (Divisions, work areas, departments and bodies.)
     pub async fn node_exists(&self, node: &NodeCode) -> AppResult<bool> {
         Ok(match node {

@@ -25,6 +25,10 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/v1/bodies/{code}", get(org::get_body))
         .route(
+            "/api/v1/work-areas",
+            get(org::list_work_areas).post(org::create_work_area),
+        )
+        .route(
             "/api/v1/users",
             get(user::list_users).post(user::create_user),
         )

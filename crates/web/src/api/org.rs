@@ -6,7 +6,8 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use zhili_app::org::NewUnit;
-use zhili_domain::{OrgUnit, Page, Paged};
+use zhili_app::AppError;
+use zhili_domain::{DivisionCode, OrgUnit, Page, Paged, WorkArea};
 
 #[derive(Deserialize)]
 pub struct BodyFilter {
@@ -99,4 +100,61 @@ pub async fn create_body(
         StatusCode::CREATED,
         Json(s.app.create_unit(&u.actor, new).await?.into()),
     ))
+}
+
+#[derive(Deserialize)]
+pub struct WorkAreaFilter {
+    township: String,
+}
+
+#[derive(Serialize)]
+pub struct WorkAreaResponse {
+    code: String,
+    name: String,
+    township_code: String,
+}
+
+impl From<WorkArea> for WorkAreaResponse {
+    fn from(w: WorkArea) -> Self {
+        Self {
+            code: w.code.to_string(),
+            name: w.name,
+            township_code: w.township_code.to_string(),
+        }
+    }
+}
+
+pub async fn list_work_areas(
+    State(s): State<AppState>,
+    u: ApiUser,
+    Query(f): Query<WorkAreaFilter>,
+) -> ApiResult<Json<Vec<WorkAreaResponse>>> {
+    let township =
+        DivisionCode::parse(&f.township).map_err(|_| AppError::NotFound { what: "division" })?;
+    if !u.actor.scope.sees_division(&township) {
+        return Err(AppError::NotFound { what: "division" }.into());
+    }
+    let areas = s.app.work_areas_of(&u.actor, &township).await?;
+    Ok(Json(
+        areas.into_iter().map(WorkAreaResponse::from).collect(),
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct CreateWorkAreaRequest {
+    township: String,
+    name: String,
+    communities: Vec<String>,
+}
+
+pub async fn create_work_area(
+    State(s): State<AppState>,
+    u: ApiUser,
+    JsonBody(r): JsonBody<CreateWorkAreaRequest>,
+) -> ApiResult<(StatusCode, Json<WorkAreaResponse>)> {
+    let wa = s
+        .app
+        .create_work_area(&u.actor, &r.township, &r.name, &r.communities)
+        .await?;
+    Ok((StatusCode::CREATED, Json(wa.into())))
 }

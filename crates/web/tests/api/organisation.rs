@@ -137,3 +137,49 @@ async fn bodies_cover_every_community_and_the_city_sector_bodies() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_system_admin_groups_communities_into_a_work_area_and_its_user_sees_only_them() {
+    for app in spawn_all().await {
+        let sys = app.login("sysadmin", "zhili-demo").await;
+        let req = serde_json::json!({"township": "370602001000", "name": "向阳街道第一片区", "communities": ["370602001001", "370602001002"]});
+        let (status, body) = app
+            .post(&app.admin, "/api/v1/work-areas", req.clone())
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::FORBIDDEN,
+            "{}: only the system admin configures the organisation: {body}",
+            app.label
+        );
+        let bad = serde_json::json!({"township": "370602001000", "name": "越界", "communities": ["370602002001"]});
+        let (status, body) = app.post(&sys, "/api/v1/work-areas", bad).await;
+        assert_eq!(
+            (status, body["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("communities"))
+        );
+        let (status, wa) = app.post(&sys, "/api/v1/work-areas", req).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        assert_eq!(wa["code"], "370602001000-W01");
+        let w = app.user("wa-leader", "leader", "370602001000-W01").await;
+        let (_, seen) = app
+            .get(&w, "/api/v1/divisions?parent=370602001000-W01")
+            .await;
+        let codes: Vec<_> = items(&seen)
+            .iter()
+            .map(|d| d["code"].as_str().unwrap().to_owned())
+            .collect();
+        assert_eq!(codes, ["370602001001", "370602001002"], "{}", app.label);
+        assert_eq!(
+            app.get(&w, "/api/v1/divisions/370602001003").await.0,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(
+            app.get(&w, "/api/v1/divisions/370602001000").await.0,
+            StatusCode::NOT_FOUND,
+            "not the township itself"
+        );
+        let (_, bodies) = app.get(&w, "/api/v1/bodies?page_size=50").await;
+        assert_eq!(items(&bodies).len(), 2, "the two communities' committees");
+    }
+}
