@@ -98,15 +98,7 @@ impl AuditStore for Db {
                 ));
                 (qb.build_query_as().fetch_all(p).await?, total)
             });
-            Ok(Paged {
-                total,
-                page: page.number,
-                page_size: page.size,
-                items: rows
-                    .into_iter()
-                    .map(AuditRow::into_domain)
-                    .collect::<Result<_, _>>()?,
-            })
+            crate::to_page(rows, total, page, AuditRow::into_domain)
         })
         .await
     }

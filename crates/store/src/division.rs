@@ -167,15 +167,7 @@ impl DivisionStore for Db {
                 ));
                 (qb.build_query_as().fetch_all(p).await?, total)
             });
-            Ok(Paged {
-                total,
-                page: page.number,
-                page_size: page.size,
-                items: rows
-                    .into_iter()
-                    .map(DivisionRow::into_domain)
-                    .collect::<Result<_, _>>()?,
-            })
+            crate::to_page(rows, total, page, DivisionRow::into_domain)
         })
         .await
     }

@@ -250,3 +250,18 @@ pub(crate) async fn run<T>(
 pub(crate) fn corrupt(what: &str, e: impl std::fmt::Display) -> DbError {
     DbError::Store(StoreError::Corrupt(format!("{what}: {e}")))
 }
+
+/// A page of domain values from rows and the total count.
+pub(crate) fn to_page<R, T>(
+    rows: Vec<R>,
+    total: i64,
+    page: zhili_domain::Page,
+    f: impl Fn(R) -> Result<T, DbError>,
+) -> Result<zhili_domain::Paged<T>, DbError> {
+    Ok(zhili_domain::Paged {
+        total,
+        page: page.number,
+        page_size: page.size,
+        items: rows.into_iter().map(f).collect::<Result<_, _>>()?,
+    })
+}

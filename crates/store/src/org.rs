@@ -256,15 +256,7 @@ impl OrgStore for Db {
                 ));
                 (qb.build_query_as().fetch_all(p).await?, total)
             });
-            Ok(Paged {
-                total,
-                page: page.number,
-                page_size: page.size,
-                items: rows
-                    .into_iter()
-                    .map(UnitRow::into_domain)
-                    .collect::<Result<_, _>>()?,
-            })
+            crate::to_page(rows, total, page, UnitRow::into_domain)
         })
         .await
     }

@@ -116,15 +116,7 @@ impl UserStore for Db {
                 ));
                 (qb.build_query_as().fetch_all(p).await?, total)
             });
-            Ok(Paged {
-                total,
-                page: page.number,
-                page_size: page.size,
-                items: rows
-                    .into_iter()
-                    .map(UserRow::into_domain)
-                    .collect::<Result<_, _>>()?,
-            })
+            crate::to_page(rows, total, page, UserRow::into_domain)
         })
         .await
     }

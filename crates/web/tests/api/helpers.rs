@@ -108,6 +108,66 @@ impl TestApp {
     }
 }
 
+/// The value of a hidden form field in a page.
+pub fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let at = html.find(&marker).expect("hidden field") + marker.len();
+    html[at..at + html[at..].find('"').unwrap()].to_owned()
+}
+
+/// `name=value` of a cookie the response sets.
+pub fn cookie(resp: &reqwest::Response, name: &str) -> Option<String> {
+    resp.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with(&format!("{name}=")))
+        .map(|c| c.split(';').next().unwrap().to_owned())
+}
+
+impl TestApp {
+    /// The login form: its double-submit cookie and CSRF token.
+    pub async fn login_form(&self) -> (String, String) {
+        let form = self.http.get(self.url("/login")).send().await.unwrap();
+        let c = cookie(&form, "zhili_login_csrf").expect("login CSRF cookie");
+        (c, hidden(&form.text().await.unwrap(), "csrf"))
+    }
+
+    /// Sign in through the login page; returns the session cookie (`zhili_session=…`).
+    pub async fn page_login(&self, username: &str, password: &str) -> String {
+        let (c, csrf) = self.login_form().await;
+        let resp = self
+            .http
+            .post(self.url("/login"))
+            .header("cookie", c)
+            .form(&[
+                ("username", username),
+                ("password", password),
+                ("csrf", &csrf),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            resp.status(),
+            StatusCode::SEE_OTHER,
+            "{}: page login {username}",
+            self.label
+        );
+        cookie(&resp, "zhili_session").expect("session cookie")
+    }
+
+    /// GET a page with a session cookie.
+    pub async fn page(&self, session: &str, path: &str) -> reqwest::Response {
+        self.http
+            .get(self.url(path))
+            .header("cookie", session)
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
 pub fn items(v: &Value) -> &Vec<Value> {
     v["items"].as_array().expect("a paged list")
 }

@@ -1,23 +1,6 @@
 use crate::helpers::*;
 use reqwest::StatusCode;
 
-fn hidden(html: &str, name: &str) -> String {
-    let at = html
-        .find(&format!("name=\"{name}\" value=\""))
-        .expect("hidden field");
-    let rest = &html[at + name.len() + 15..];
-    rest[..rest.find('"').unwrap()].to_owned()
-}
-
-fn cookie(resp: &reqwest::Response, name: &str) -> Option<String> {
-    resp.headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with(&format!("{name}=")))
-        .map(|c| c.split(';').next().unwrap().to_owned())
-}
-
 #[tokio::test]
 async fn the_browser_signs_in_with_a_cookie_and_forms_need_the_csrf_token() {
     for app in spawn_all().await {
@@ -26,20 +9,17 @@ async fn the_browser_signs_in_with_a_cookie_and_forms_need_the_csrf_token() {
             (resp.status(), resp.headers()["location"].to_str().unwrap()),
             (StatusCode::SEE_OTHER, "/login")
         );
-        let form = app.http.get(app.url("/login")).send().await.unwrap();
-        let login_cookie = cookie(&form, "zhili_login_csrf").unwrap();
-        let html = form.text().await.unwrap();
-        assert!(html.contains("登录"));
-        let csrf = hidden(&html, "csrf");
+        let (login_cookie, csrf) = app.login_form().await;
         // Without the login CSRF cookie the form is refused.
+        let form = [
+            ("username", "admin"),
+            ("password", "zhili-demo"),
+            ("csrf", csrf.as_str()),
+        ];
         let resp = app
             .http
             .post(app.url("/login"))
-            .form(&[
-                ("username", "admin"),
-                ("password", "zhili-demo"),
-                ("csrf", &csrf),
-            ])
+            .form(&form)
             .send()
             .await
             .unwrap();
@@ -48,11 +28,7 @@ async fn the_browser_signs_in_with_a_cookie_and_forms_need_the_csrf_token() {
             .http
             .post(app.url("/login"))
             .header("cookie", &login_cookie)
-            .form(&[
-                ("username", "admin"),
-                ("password", "zhili-demo"),
-                ("csrf", &csrf),
-            ])
+            .form(&form)
             .send()
             .await
             .unwrap();
@@ -69,13 +45,7 @@ async fn the_browser_signs_in_with_a_cookie_and_forms_need_the_csrf_token() {
             "{raw}"
         );
         let session = raw.split(';').next().unwrap().to_owned();
-        let page = app
-            .http
-            .get(app.url("/org/370602000000"))
-            .header("cookie", &session)
-            .send()
-            .await
-            .unwrap();
+        let page = app.page(&session, "/org/370602000000").await;
         assert_eq!(page.status(), StatusCode::OK);
         let html = page.text().await.unwrap();
         assert!(
@@ -86,26 +56,23 @@ async fn the_browser_signs_in_with_a_cookie_and_forms_need_the_csrf_token() {
         let token = hidden(&html, "csrf");
         // The session cookie does not work for the API, and a form without the token is refused.
         assert_eq!(
-            app.http
-                .get(app.url("/api/v1/me"))
-                .header("cookie", &session)
-                .send()
-                .await
-                .unwrap()
-                .status(),
+            app.page(&session, "/api/v1/me").await.status(),
             StatusCode::UNAUTHORIZED
         );
+        let new_user = |csrf: &str| {
+            [
+                ("csrf", csrf.to_owned()),
+                ("username", "via-page".into()),
+                ("password", "Acc-pass-12345".into()),
+                ("role", "leader".into()),
+                ("node", "370602000000".into()),
+            ]
+        };
         let resp = app
             .http
             .post(app.url("/admin/users"))
             .header("cookie", &session)
-            .form(&[
-                ("csrf", "forged"),
-                ("username", "via-page"),
-                ("password", "Acc-pass-12345"),
-                ("role", "leader"),
-                ("node", "370602000000"),
-            ])
+            .form(&new_user("forged"))
             .send()
             .await
             .unwrap();
@@ -114,13 +81,7 @@ async fn the_browser_signs_in_with_a_cookie_and_forms_need_the_csrf_token() {
             .http
             .post(app.url("/admin/users"))
             .header("cookie", &session)
-            .form(&[
-                ("csrf", token.as_str()),
-                ("username", "via-page"),
-                ("password", "Acc-pass-12345"),
-                ("role", "leader"),
-                ("node", "370602000000"),
-            ])
+            .form(&new_user(&token))
             .send()
             .await
             .unwrap();
@@ -135,15 +96,8 @@ async fn the_browser_signs_in_with_a_cookie_and_forms_need_the_csrf_token() {
             .await
             .unwrap();
         assert_eq!(resp.status(), StatusCode::SEE_OTHER);
-        let after = app
-            .http
-            .get(app.url("/org"))
-            .header("cookie", &session)
-            .send()
-            .await
-            .unwrap();
         assert_eq!(
-            after.status(),
+            app.page(&session, "/org").await.status(),
             StatusCode::SEE_OTHER,
             "{}: the session ended",
             app.label
@@ -155,57 +109,51 @@ async fn the_browser_signs_in_with_a_cookie_and_forms_need_the_csrf_token() {
 async fn a_township_user_browses_its_subtree_and_gets_404_pages_outside() {
     for app in spawn_all().await {
         app.user("t1-leader", "leader", "370602001000").await;
-        let form = app.http.get(app.url("/login")).send().await.unwrap();
-        let login_cookie = cookie(&form, "zhili_login_csrf").unwrap();
-        let csrf = hidden(&form.text().await.unwrap(), "csrf");
-        let resp = app
-            .http
-            .post(app.url("/login"))
-            .header("cookie", &login_cookie)
-            .form(&[
-                ("username", "t1-leader"),
-                ("password", "Acc-pass-12345"),
-                ("csrf", &csrf),
-            ])
-            .send()
+        let session = app.page_login("t1-leader", "Acc-pass-12345").await;
+        assert_eq!(
+            app.page(&session, "/org").await.headers()["location"],
+            "/org/370602001000"
+        );
+        let html = app
+            .page(&session, "/org/370602001000")
+            .await
+            .text()
             .await
             .unwrap();
-        let session = cookie(&resp, "zhili_session").unwrap();
-        let home = app
-            .http
-            .get(app.url("/org"))
-            .header("cookie", &session)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(home.headers()["location"], "/org/370602001000");
-        let own = app
-            .http
-            .get(app.url("/org/370602001000"))
-            .header("cookie", &session)
-            .send()
-            .await
-            .unwrap();
-        let html = own.text().await.unwrap();
         assert!(html.contains("友谊街社区"), "{}", app.label);
-        let sib = app
-            .http
-            .get(app.url("/org/370602002000"))
-            .header("cookie", &session)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(sib.status(), StatusCode::NOT_FOUND);
+        assert_eq!(
+            app.page(&session, "/org/370602002000").await.status(),
+            StatusCode::NOT_FOUND
+        );
         let found = app
-            .http
-            .get(app.url("/org?q=%E4%B8%9C%E5%B1%B1"))
-            .header("cookie", &session)
-            .send()
+            .page(&session, "/org?q=%E4%B8%9C%E5%B1%B1")
+            .await
+            .text()
             .await
             .unwrap();
         assert!(
-            !found.text().await.unwrap().contains("370602002000"),
+            !found.contains("370602002000"),
             "search stays inside the subtree"
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_auditor_page_shows_the_log_and_an_intact_chain_and_others_get_403() {
+    for app in spawn_all().await {
+        let session = app.page_login("auditor", "zhili-demo").await;
+        let html = app.page(&session, "/audit").await.text().await.unwrap();
+        assert!(
+            html.contains("哈希链完整") && html.contains("auth.login"),
+            "{}",
+            app.label
+        );
+        let sys = app.page_login("sysadmin", "zhili-demo").await;
+        assert_eq!(
+            app.page(&sys, "/audit").await.status(),
+            StatusCode::FORBIDDEN,
+            "{}: 三权分立",
+            app.label
         );
     }
 }
