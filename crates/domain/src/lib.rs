@@ -4,11 +4,16 @@
 //! `Role::parse`, `Username::parse`), and nothing inward takes a raw string.
 
 pub mod audit;
+pub mod calendar;
+pub mod case;
+pub mod category;
+pub mod deadline;
 pub mod division;
 pub mod error;
 pub mod node;
 pub mod page;
 pub mod role;
+pub mod routing;
 pub mod scope;
 pub mod user;
 
