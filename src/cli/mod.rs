@@ -109,8 +109,10 @@ pub async fn operator(app: &App) -> Result<Actor> {
     Ok(Actor::operator(Scope::Subtree(city)))
 }
 
-/// A new database gets the built-in divisions before anything needs them.
+/// A new database gets the built-in divisions, the case taxonomy and the routing rules
+/// before anything needs them.
 pub async fn ensure_divisions(app: &App) -> Result<()> {
+    app.ensure_case_setup(&operator(app).await?).await?;
     if app.division_count().await? == 0 {
         let files = zhili_app::division::DivisionFiles::embedded();
         let r = app.import_divisions(&operator(app).await?, &files).await?;

@@ -465,6 +465,7 @@ impl App {
         self.import_divisions(operator, &DivisionFiles::embedded())
             .await?;
         let seeded = self.seed_organisation(operator).await?;
+        self.ensure_case_setup(operator).await?;
         let logins = self.seed_demo_users(operator).await?;
         Ok((seeded, logins))
     }

@@ -5,6 +5,8 @@
 pub mod actor;
 pub mod audit;
 pub mod auth;
+pub mod case;
+pub mod case_stats;
 pub mod clock;
 pub mod demo;
 pub mod division;
@@ -45,20 +47,32 @@ impl Default for Settings {
     }
 }
 
-/// The application: storage, a clock and settings. Cheap to clone.
+/// The application: storage, a clock, settings and the rules that are data (the working-day
+/// calendar, deadline limits). Cheap to clone.
 #[derive(Clone)]
 pub struct App {
     pub(crate) store: Arc<dyn Store>,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) settings: Settings,
+    pub(crate) calendar: Arc<zhili_domain::calendar::Calendar>,
+    pub(crate) deadlines: Arc<Vec<zhili_domain::deadline::DeadlineRule>>,
 }
+
+/// The working-day calendar shipped with Zhili (2025–2027; see the file's header).
+pub const CALENDAR_CSV: &str = include_str!("../../../data/calendar/cn-workdays.csv");
 
 impl App {
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, settings: Settings) -> Self {
+        let calendar = zhili_domain::calendar::Calendar::parse(CALENDAR_CSV).unwrap_or_else(|e| {
+            tracing::error!(error = %e, "the built-in calendar does not parse; counting weekends only");
+            Default::default()
+        });
         Self {
             store,
             clock,
             settings,
+            calendar: Arc::new(calendar),
+            deadlines: Arc::new(zhili_domain::deadline::default_deadlines()),
         }
     }
 

@@ -4,9 +4,13 @@
 
 use async_trait::async_trait;
 use thiserror::Error;
+use zhili_domain::case::{Case, CaseEvent, CaseKind, CaseState, Channel, Point};
+use zhili_domain::category::Category;
+use zhili_domain::person::Party;
+use zhili_domain::routing::RoutingRule;
 use zhili_domain::{
-    AuditEntry, AuditRecord, Division, DivisionCode, Level, LevelCounts, NodeCode, OrgUnit, Page,
-    Paged, Role, Scope, UnitType, User, Username, WorkArea,
+    AuditEntry, AuditRecord, Division, DivisionCode, Level, LevelCounts, MediationKind, NodeCode,
+    OrgUnit, Page, Paged, Role, Scope, Sector, UnitType, User, Username, WorkArea,
 };
 
 /// Storage failures, with backend details kept inside.
@@ -216,7 +220,170 @@ pub trait AuditStore: Send + Sync {
 }
 
 /// Everything the use cases need, in one object.
-pub trait Store: DivisionStore + OrgStore + UserStore + SessionStore + AuditStore {
+pub trait Store:
+    DivisionStore + OrgStore + UserStore + SessionStore + AuditStore + CaseStore
+{
     /// `sqlite` or `postgres`, for logs and the health page.
     fn backend(&self) -> &'static str;
+}
+
+/// A case to insert; the store allocates its number (per county, per year) in the same
+/// transaction.
+pub struct NewCaseRecord {
+    pub kind: CaseKind,
+    pub category: String,
+    pub title: String,
+    pub description: String,
+    pub channel: Channel,
+    pub community_code: DivisionCode,
+    pub year: i64,
+    pub address: Option<String>,
+    pub location: Option<Point>,
+    pub parties: Vec<Party>,
+    pub created_by: Option<i64>,
+    pub tracking_code: String,
+    pub at_ms: i64,
+}
+
+/// A timeline entry to append.
+pub struct NewCaseEvent {
+    pub at_ms: i64,
+    pub actor_id: Option<i64>,
+    pub actor: String,
+    pub role: Option<Role>,
+    pub source: String,
+    pub action: String,
+    pub from_state: Option<CaseState>,
+    pub to_state: CaseState,
+    pub reason: String,
+    pub payload: String,
+}
+
+/// Which cases to list: always within a scope.
+#[derive(Debug, Clone)]
+pub struct CaseQuery {
+    pub scope: Scope,
+    pub division: Option<DivisionCode>,
+    pub state: Option<CaseState>,
+    pub kind: Option<CaseKind>,
+    pub category: Option<String>,
+    pub channel: Option<Channel>,
+    /// Only cases held now by this node.
+    pub assignee: Option<NodeCode>,
+    /// Some(now): only overdue at `now`; the flag says overdue (true) or not (false).
+    pub overdue: Option<(bool, i64)>,
+    /// Due between now and this time, still open (the "due soon" list).
+    pub due_before: Option<(i64, i64)>,
+    pub supervised: Option<bool>,
+    pub open_only: bool,
+    pub created_from_ms: Option<i64>,
+    pub created_to_ms: Option<i64>,
+    /// A fragment of the title, number or address.
+    pub text: Option<String>,
+}
+
+impl CaseQuery {
+    pub fn new(scope: Scope) -> Self {
+        Self {
+            scope,
+            division: None,
+            state: None,
+            kind: None,
+            category: None,
+            channel: None,
+            assignee: None,
+            overdue: None,
+            due_before: None,
+            supervised: None,
+            open_only: false,
+            created_from_ms: None,
+            created_to_ms: None,
+            text: None,
+        }
+    }
+}
+
+/// Raw counts for the metrics over `[from, to)` within one division.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct CaseCounts {
+    pub received: i64,
+    pub closed: i64,
+    pub closed_on_time: i64,
+    pub due_in_period: i64,
+    pub due_met: i64,
+    pub disputes_ended: i64,
+    pub disputes_agreed: i64,
+    pub rated: i64,
+    pub rating_sum: i64,
+    pub rated_4_5: i64,
+    pub escalated: i64,
+    pub grid_reports: i64,
+    pub overdue_open: i64,
+    pub open: i64,
+    /// Milliseconds from creation to closure for every case closed in the period.
+    pub close_durations_ms: Vec<i64>,
+    pub by_state: Vec<(String, i64)>,
+    pub by_category: Vec<(String, i64)>,
+    pub by_channel: Vec<(String, i64)>,
+}
+
+#[async_trait]
+pub trait CaseStore: Send + Sync {
+    async fn categories(&self) -> StoreResult<Vec<Category>>;
+    async fn upsert_categories(
+        &self,
+        categories: &[Category],
+        audit: AuditEntry,
+    ) -> StoreResult<Upserted>;
+    async fn routing_rules(&self) -> StoreResult<Vec<RoutingRule>>;
+    /// Add rules (ids are assigned by the store).
+    async fn insert_routing_rules(
+        &self,
+        rules: &[RoutingRule],
+        audit: AuditEntry,
+    ) -> StoreResult<u64>;
+    async fn create_case(
+        &self,
+        new: &NewCaseRecord,
+        event: NewCaseEvent,
+        audit: AuditEntry,
+    ) -> StoreResult<Case>;
+    /// A case with every node that has held it.
+    async fn case(&self, id: i64) -> StoreResult<Option<(Case, Vec<NodeCode>)>>;
+    async fn case_by_tracking(&self, code: &str) -> StoreResult<Option<Case>>;
+    async fn case_events(&self, id: i64) -> StoreResult<Vec<CaseEvent>>;
+    /// Write the case's new state if its version is still `expected_version`, with its
+    /// timeline entry, audit record and (when it moved) the node now holding it.
+    /// `Ok(false)` when someone else changed the case first.
+    async fn update_case(
+        &self,
+        case: &Case,
+        expected_version: i64,
+        event: NewCaseEvent,
+        audit: AuditEntry,
+        held_by: Option<&NodeCode>,
+    ) -> StoreResult<bool>;
+    async fn list_cases(&self, q: &CaseQuery, page: Page) -> StoreResult<Paged<Case>>;
+    /// Open cases in a community that name one of these parties (by name or phone).
+    async fn open_cases_naming(
+        &self,
+        community: &DivisionCode,
+        names: &[String],
+        phones: &[String],
+    ) -> StoreResult<Vec<Case>>;
+    async fn case_counts(
+        &self,
+        within: &DivisionCode,
+        from_ms: i64,
+        to_ms: i64,
+        now_ms: i64,
+    ) -> StoreResult<CaseCounts>;
+    /// Find a unit for routing: at `division`, of this type, kind and sector.
+    async fn find_unit(
+        &self,
+        division: &DivisionCode,
+        unit_type: UnitType,
+        kind: Option<MediationKind>,
+        sector: Option<Sector>,
+    ) -> StoreResult<Option<OrgUnit>>;
 }

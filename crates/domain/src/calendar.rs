@@ -60,6 +60,20 @@ pub fn format_date(day: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
+/// RFC 3339 in Beijing time, e.g. `2026-11-26T22:00:00+08:00`.
+pub fn iso_beijing(ms: i64) -> String {
+    let local = ms + BEIJING_MS;
+    let secs = local.div_euclid(1000);
+    let (y, m, d) = civil_from_days(secs.div_euclid(86_400));
+    let rem = secs.rem_euclid(86_400);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}+08:00",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
 /// The Beijing-time year of an instant (for case numbers).
 pub fn local_year(ms: i64) -> i64 {
     civil_from_days(local_day(ms)).0
@@ -83,8 +97,15 @@ impl Calendar {
                 continue;
             }
             let mut f = line.split(',');
-            let bad = |why: &str| ParseError::new("calendar", "calendar.line_invalid", format!("第 {} 行：{why}", i + 1));
-            let day = parse_date(f.next().unwrap_or("")).ok_or_else(|| bad("日期应为 YYYY-MM-DD"))?;
+            let bad = |why: &str| {
+                ParseError::new(
+                    "calendar",
+                    "calendar.line_invalid",
+                    format!("第 {} 行：{why}", i + 1),
+                )
+            };
+            let day =
+                parse_date(f.next().unwrap_or("")).ok_or_else(|| bad("日期应为 YYYY-MM-DD"))?;
             match f.next().map(str::trim) {
                 Some("holiday") => cal.holidays.insert(day),
                 Some("workday") => cal.workdays.insert(day),
@@ -142,10 +163,23 @@ mod tests {
         assert_eq!(format_date(parse_date("2026-11-26").unwrap()), "2026-11-26");
         assert!(parse_date("2026-02-30").is_none());
         let c = Calendar::default();
-        assert!(c.is_working_day(parse_date("2026-11-26").unwrap()), "a Thursday");
-        assert!(!c.is_working_day(parse_date("2026-11-28").unwrap()), "a Saturday");
+        assert!(
+            c.is_working_day(parse_date("2026-11-26").unwrap()),
+            "a Thursday"
+        );
+        assert!(
+            !c.is_working_day(parse_date("2026-11-28").unwrap()),
+            "a Saturday"
+        );
         assert_eq!(local_year(at("2026-12-31", 23)), 2026);
-        assert_eq!(local_year(day_start_ms(parse_date("2027-01-01").unwrap())), 2027);
+        assert_eq!(
+            iso_beijing(at("2026-11-26", 22)),
+            "2026-11-26T22:00:00+08:00"
+        );
+        assert_eq!(
+            local_year(day_start_ms(parse_date("2027-01-01").unwrap())),
+            2027
+        );
     }
 
     #[test]
@@ -153,9 +187,19 @@ mod tests {
         // Assigned on Wednesday 30 Sep 2026: 1 Oct–7 Oct are off (3–4 Oct a weekend),
         // Thursday 8 Oct is the 1st working day, Friday 9 Oct the 2nd, Saturday 10 Oct (调休) the 3rd.
         let c = cal();
-        assert_eq!(c.add_working_days(at("2026-09-30", 10), 1), day_start_ms(parse_date("2026-10-09").unwrap()));
-        assert_eq!(c.add_working_days(at("2026-09-30", 10), 3), day_start_ms(parse_date("2026-10-11").unwrap()));
-        assert_eq!(c.add_working_days(at("2026-09-30", 10), 4), day_start_ms(parse_date("2026-10-13").unwrap()), "Sunday 11 Oct is off, Monday 12 Oct the 4th");
+        assert_eq!(
+            c.add_working_days(at("2026-09-30", 10), 1),
+            day_start_ms(parse_date("2026-10-09").unwrap())
+        );
+        assert_eq!(
+            c.add_working_days(at("2026-09-30", 10), 3),
+            day_start_ms(parse_date("2026-10-11").unwrap())
+        );
+        assert_eq!(
+            c.add_working_days(at("2026-09-30", 10), 4),
+            day_start_ms(parse_date("2026-10-13").unwrap()),
+            "Sunday 11 Oct is off, Monday 12 Oct the 4th"
+        );
     }
 
     #[test]

@@ -129,7 +129,10 @@ pub struct CaseStatus {
 
 impl CaseStatus {
     pub fn new(state: CaseState) -> Self {
-        Self { state, suspended: false }
+        Self {
+            state,
+            suspended: false,
+        }
     }
 }
 
@@ -145,9 +148,14 @@ pub enum Refusal {
 /// Who may take an action: which roles, and whether they must be the current assignee.
 fn permitted(action: Action, role: Role, is_assignee: bool) -> bool {
     use Action::*;
-    let handler = matches!(role, Role::Mediator | Role::DepartmentHandler | Role::GridWorker) && is_assignee;
+    let handler = matches!(
+        role,
+        Role::Mediator | Role::DepartmentHandler | Role::GridWorker
+    ) && is_assignee;
     match action {
-        Accept | Reject | Assign | Transfer | VerifyAndClose | Suspend | Resume => role == Role::Dispatcher,
+        Accept | Reject | Assign | Transfer | VerifyAndClose | Suspend | Resume => {
+            role == Role::Dispatcher
+        }
         Start | Return | Resolve | Fail => handler,
         Escalate | Refer => role == Role::Dispatcher || handler,
         Remind | Supervise => matches!(role, Role::Dispatcher | Role::Leader),
@@ -159,10 +167,18 @@ fn next(from: CaseStatus, action: Action) -> Option<CaseStatus> {
     use Action::*;
     use CaseState::*;
     let s = from.state;
-    let to = |state| Some(CaseStatus { state, suspended: from.suspended });
+    let to = |state| {
+        Some(CaseStatus {
+            state,
+            suspended: from.suspended,
+        })
+    };
     if from.suspended {
         return match action {
-            Resume => Some(CaseStatus { state: s, suspended: false }),
+            Resume => Some(CaseStatus {
+                state: s,
+                suspended: false,
+            }),
             Remind | Supervise => to(s),
             _ => None,
         };
@@ -178,14 +194,22 @@ fn next(from: CaseStatus, action: Action) -> Option<CaseStatus> {
         (InProgress, Fail) => to(Failed),
         (Failed, Refer) => to(Closed),
         (Resolved, VerifyAndClose) => to(Closed),
-        (Accepted | Assigned | InProgress, Suspend) => Some(CaseStatus { state: s, suspended: true }),
+        (Accepted | Assigned | InProgress, Suspend) => Some(CaseStatus {
+            state: s,
+            suspended: true,
+        }),
         (st, Remind | Supervise) if st.is_open() => to(st),
         _ => None,
     }
 }
 
 /// Decide one transition: who may act first (403), then whether the state allows it (409).
-pub fn decide(from: CaseStatus, action: Action, role: Role, is_assignee: bool) -> Result<CaseStatus, Refusal> {
+pub fn decide(
+    from: CaseStatus,
+    action: Action,
+    role: Role,
+    is_assignee: bool,
+) -> Result<CaseStatus, Refusal> {
     if !permitted(action, role, is_assignee) {
         return Err(Refusal::Forbidden);
     }
@@ -194,12 +218,24 @@ pub fn decide(from: CaseStatus, action: Action, role: Role, is_assignee: bool) -
 
 /// The actions a user could take now (for the case page's buttons).
 pub fn available(from: CaseStatus, role: Role, is_assignee: bool) -> Vec<Action> {
-    Action::ALL.iter().copied().filter(|a| decide(from, *a, role, is_assignee).is_ok()).collect()
+    Action::ALL
+        .iter()
+        .copied()
+        .filter(|a| decide(from, *a, role, is_assignee).is_ok())
+        .collect()
 }
 
 /// Does this action need a written reason?
 pub fn needs_reason(action: Action) -> bool {
-    matches!(action, Action::Reject | Action::Return | Action::Fail | Action::Suspend | Action::Escalate | Action::Transfer)
+    matches!(
+        action,
+        Action::Reject
+            | Action::Return
+            | Action::Fail
+            | Action::Suspend
+            | Action::Escalate
+            | Action::Transfer
+    )
 }
 
 #[cfg(test)]
@@ -230,19 +266,34 @@ mod tests {
         // (roles, must be the assignee)
         const DISPATCH: &[Role] = &[Role::Dispatcher];
         const HANDLERS: &[Role] = &[Role::Mediator, Role::DepartmentHandler, Role::GridWorker];
-        const BOTH: &[Role] = &[Role::Dispatcher, Role::Mediator, Role::DepartmentHandler, Role::GridWorker];
+        const BOTH: &[Role] = &[
+            Role::Dispatcher,
+            Role::Mediator,
+            Role::DepartmentHandler,
+            Role::GridWorker,
+        ];
         const OVERSEE: &[Role] = &[Role::Dispatcher, Role::Leader];
         match a {
-            Accept | Reject | Assign | Transfer | VerifyAndClose | Suspend | Resume => (DISPATCH, false),
+            Accept | Reject | Assign | Transfer | VerifyAndClose | Suspend | Resume => {
+                (DISPATCH, false)
+            }
             Start | Return | Resolve | Fail => (HANDLERS, true),
             Escalate | Refer => (BOTH, true),
             Remind | Supervise => (OVERSEE, false),
         }
     }
 
-    fn expected(from: CaseStatus, a: Action, role: Role, assignee: bool) -> Result<CaseStatus, Refusal> {
+    fn expected(
+        from: CaseStatus,
+        a: Action,
+        role: Role,
+        assignee: bool,
+    ) -> Result<CaseStatus, Refusal> {
         let (roles, needs_assignee) = roles_for(a);
-        let handler_role = matches!(role, Role::Mediator | Role::DepartmentHandler | Role::GridWorker);
+        let handler_role = matches!(
+            role,
+            Role::Mediator | Role::DepartmentHandler | Role::GridWorker
+        );
         let allowed = roles.contains(&role) && (!needs_assignee || !handler_role || assignee);
         if !allowed {
             return Err(Refusal::Forbidden);
@@ -256,9 +307,17 @@ mod tests {
             }
         } else {
             match a {
-                Suspend if matches!(from.state, Accepted | Assigned | InProgress) => Some(CaseStatus { state: from.state, suspended: true }),
+                Suspend if matches!(from.state, Accepted | Assigned | InProgress) => {
+                    Some(CaseStatus {
+                        state: from.state,
+                        suspended: true,
+                    })
+                }
                 Remind | Supervise if open => Some(from),
-                _ => EDGES.iter().find(|(f, x, _)| *f == from.state && *x == a).map(|(_, _, t)| CaseStatus::new(*t)),
+                _ => EDGES
+                    .iter()
+                    .find(|(f, x, _)| *f == from.state && *x == a)
+                    .map(|(_, _, t)| CaseStatus::new(*t)),
             }
         };
         to.ok_or(Refusal::Illegal)
@@ -286,7 +345,13 @@ mod tests {
     #[test]
     fn the_walk_in_dispute_path_is_legal_for_the_right_people() {
         let mut s = CaseStatus::new(Submitted);
-        for (a, role, assignee) in [(Accept, Role::Dispatcher, false), (Assign, Role::Dispatcher, false), (Start, Role::Mediator, true), (Resolve, Role::Mediator, true), (VerifyAndClose, Role::Dispatcher, false)] {
+        for (a, role, assignee) in [
+            (Accept, Role::Dispatcher, false),
+            (Assign, Role::Dispatcher, false),
+            (Start, Role::Mediator, true),
+            (Resolve, Role::Mediator, true),
+            (VerifyAndClose, Role::Dispatcher, false),
+        ] {
             s = decide(s, a, role, assignee).unwrap();
         }
         assert_eq!(s, CaseStatus::new(Closed));
@@ -295,21 +360,174 @@ mod tests {
     #[test]
     fn clerks_admins_and_bystanders_are_forbidden_and_wrong_states_are_illegal() {
         let s = CaseStatus::new(Submitted);
-        assert_eq!(decide(s, Accept, Role::WindowClerk, false), Err(Refusal::Forbidden));
-        assert_eq!(decide(s, Accept, Role::SecurityAdmin, false), Err(Refusal::Forbidden));
-        assert_eq!(decide(s, VerifyAndClose, Role::Dispatcher, false), Err(Refusal::Illegal));
+        assert_eq!(
+            decide(s, Accept, Role::WindowClerk, false),
+            Err(Refusal::Forbidden)
+        );
+        assert_eq!(
+            decide(s, Accept, Role::SecurityAdmin, false),
+            Err(Refusal::Forbidden)
+        );
+        assert_eq!(
+            decide(s, VerifyAndClose, Role::Dispatcher, false),
+            Err(Refusal::Illegal)
+        );
         let r = CaseStatus::new(Resolved);
-        assert_eq!(decide(r, VerifyAndClose, Role::Mediator, true), Err(Refusal::Forbidden));
+        assert_eq!(
+            decide(r, VerifyAndClose, Role::Mediator, true),
+            Err(Refusal::Forbidden)
+        );
         let ip = CaseStatus::new(InProgress);
-        assert_eq!(decide(ip, Resolve, Role::Mediator, false), Err(Refusal::Forbidden), "only the assignee resolves");
+        assert_eq!(
+            decide(ip, Resolve, Role::Mediator, false),
+            Err(Refusal::Forbidden),
+            "only the assignee resolves"
+        );
     }
 
     #[test]
     fn a_suspended_case_only_resumes() {
-        let s = decide(CaseStatus::new(InProgress), Suspend, Role::Dispatcher, false).unwrap();
+        let s = decide(
+            CaseStatus::new(InProgress),
+            Suspend,
+            Role::Dispatcher,
+            false,
+        )
+        .unwrap();
         assert!(s.suspended);
-        assert_eq!(decide(s, Resolve, Role::Mediator, true), Err(Refusal::Illegal));
-        assert_eq!(decide(s, Resume, Role::Dispatcher, false), Ok(CaseStatus::new(InProgress)));
+        assert_eq!(
+            decide(s, Resolve, Role::Mediator, true),
+            Err(Refusal::Illegal)
+        );
+        assert_eq!(
+            decide(s, Resume, Role::Dispatcher, false),
+            Ok(CaseStatus::new(InProgress))
+        );
         assert_eq!(available(s, Role::Leader, false), vec![Remind, Supervise]);
     }
+}
+
+/// How a case's handling ended (for the success rate): an agreement, or failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Ending {
+    Agreement,
+    Failed,
+}
+
+impl Ending {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Ending::Agreement => "agreement",
+            Ending::Failed => "failed",
+        }
+    }
+
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw {
+            "agreement" => Some(Ending::Agreement),
+            "failed" => Some(Ending::Failed),
+            _ => None,
+        }
+    }
+}
+
+/// A point in WGS-84.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Point {
+    pub lat: f64,
+    pub lon: f64,
+}
+
+impl Point {
+    pub fn new(lat: f64, lon: f64) -> Result<Self, ParseError> {
+        if !(lat.is_finite()
+            && lon.is_finite()
+            && (-90.0..=90.0).contains(&lat)
+            && (-180.0..=180.0).contains(&lon))
+        {
+            return Err(ParseError::new(
+                "location",
+                "case.location_invalid",
+                "坐标无效：纬度 −90–90，经度 −180–180",
+            ));
+        }
+        Ok(Self { lat, lon })
+    }
+}
+
+/// One case as stored.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Case {
+    pub id: i64,
+    pub number: String,
+    pub tracking_code: String,
+    pub kind: CaseKind,
+    pub category: String,
+    pub title: String,
+    pub description: String,
+    pub channel: Channel,
+    pub community_code: crate::division::DivisionCode,
+    pub address: Option<String>,
+    pub location: Option<Point>,
+    pub state: CaseState,
+    pub suspended_at_ms: Option<i64>,
+    pub supervised: bool,
+    pub assignee: Option<crate::node::NodeCode>,
+    pub assigned_at_ms: Option<i64>,
+    pub due_at_ms: Option<i64>,
+    pub ending: Option<Ending>,
+    pub agreement: Option<String>,
+    pub referral: Option<Referral>,
+    pub escalations: i64,
+    pub rating: Option<i64>,
+    pub rating_comment: Option<String>,
+    pub created_by: Option<i64>,
+    pub created_at_ms: i64,
+    pub updated_at_ms: i64,
+    pub ended_at_ms: Option<i64>,
+    pub closed_at_ms: Option<i64>,
+    pub closed_on_time: Option<bool>,
+    pub version: i64,
+    pub parties: Vec<crate::person::Party>,
+}
+
+impl Case {
+    pub fn status(&self) -> CaseStatus {
+        CaseStatus {
+            state: self.state,
+            suspended: self.suspended_at_ms.is_some(),
+        }
+    }
+
+    /// Past due and still open. While suspended the clock stands still at the suspension.
+    pub fn overdue(&self, now_ms: i64) -> bool {
+        let clock = self.suspended_at_ms.unwrap_or(now_ms);
+        self.state.is_open()
+            && self.state != CaseState::Resolved
+            && self.due_at_ms.is_some_and(|d| clock > d)
+    }
+}
+
+/// One entry of a case's timeline.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CaseEvent {
+    pub id: i64,
+    pub at_ms: i64,
+    pub actor_id: Option<i64>,
+    pub actor: String,
+    pub role: Option<Role>,
+    pub source: String,
+    /// `create`, `rate` or an `Action`.
+    pub action: String,
+    pub from_state: Option<CaseState>,
+    pub to_state: CaseState,
+    pub reason: String,
+    /// JSON text with the action's details (assignee, due time, agreement, …).
+    pub payload: String,
+}
+
+/// `370602-2026-000123`.
+pub fn case_number(county6: &str, year: i64, seq: i64) -> String {
+    format!("{county6}-{year}-{seq:06}")
 }

@@ -36,7 +36,9 @@ impl DeadlineRule {
     fn matches(&self, kind: CaseKind, category: &str, level: Level) -> bool {
         self.kind.is_none_or(|k| k == kind)
             && self.level.is_none_or(|l| l == level)
-            && self.category.as_deref().is_none_or(|c| c == category || category.strip_prefix(c).is_some_and(|r| r.starts_with('.')))
+            && self.category.as_deref().is_none_or(|c| {
+                c == category || category.strip_prefix(c).is_some_and(|r| r.starts_with('.'))
+            })
     }
 
     fn specificity(&self) -> u32 {
@@ -56,7 +58,12 @@ impl DeadlineRule {
 pub fn default_deadlines() -> Vec<DeadlineRule> {
     use CaseKind::*;
     use Level::*;
-    let r = |kind, category: Option<&str>, level, limit| DeadlineRule { kind: Some(kind), category: category.map(str::to_owned), level, limit };
+    let r = |kind, category: Option<&str>, level, limit| DeadlineRule {
+        kind: Some(kind),
+        category: category.map(str::to_owned),
+        level,
+        limit,
+    };
     vec![
         r(Dispute, None, None, Limit::WorkingDays(15)),
         r(Dispute, None, Some(Community), Limit::WorkingDays(10)),
@@ -97,10 +104,22 @@ mod tests {
     #[test]
     fn the_most_specific_limit_applies() {
         let rules = default_deadlines();
-        assert_eq!(limit_for(&rules, CaseKind::Dispute, "neighbour", Level::Community), Limit::WorkingDays(10));
-        assert_eq!(limit_for(&rules, CaseKind::Dispute, "neighbour", Level::County), Limit::WorkingDays(20));
-        assert_eq!(limit_for(&rules, CaseKind::Hazard, "fire.passage", Level::Township), Limit::WorkingDays(1));
-        assert_eq!(limit_for(&rules, CaseKind::Alert, "fraud", Level::Township), Limit::Minutes(10));
+        assert_eq!(
+            limit_for(&rules, CaseKind::Dispute, "neighbour", Level::Community),
+            Limit::WorkingDays(10)
+        );
+        assert_eq!(
+            limit_for(&rules, CaseKind::Dispute, "neighbour", Level::County),
+            Limit::WorkingDays(20)
+        );
+        assert_eq!(
+            limit_for(&rules, CaseKind::Hazard, "fire.passage", Level::Township),
+            Limit::WorkingDays(1)
+        );
+        assert_eq!(
+            limit_for(&rules, CaseKind::Alert, "fraud", Level::Township),
+            Limit::Minutes(10)
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod division;
 pub mod error;
 pub mod node;
 pub mod page;
+pub mod person;
 pub mod role;
 pub mod routing;
 pub mod scope;

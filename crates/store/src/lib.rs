@@ -72,11 +72,14 @@ macro_rules! append_audit {
 }
 
 mod audit;
+mod case;
+mod case_query;
 mod dialect;
 mod division;
 mod org;
 mod scope_sql;
 mod session;
+mod taxonomy;
 mod url;
 mod user;
 

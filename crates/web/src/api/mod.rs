@@ -2,6 +2,7 @@
 
 mod audit;
 mod auth;
+pub mod case;
 mod division;
 mod org;
 mod user;
@@ -34,6 +35,16 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/v1/users/{id}", get(user::get_user))
         .route("/api/v1/users/{id}/role", put(user::set_role))
+        .route("/api/v1/categories", get(case::list_categories))
+        .route(
+            "/api/v1/cases",
+            get(case::list_cases).post(case::create_case),
+        )
+        .route("/api/v1/cases/{id}", get(case::get_case))
+        .route("/api/v1/cases/{id}/actions", post(case::act))
+        .route("/api/v1/track/{code}", get(case::track))
+        .route("/api/v1/track/{code}/rating", post(case::rate))
+        .route("/api/v1/stats", get(case::stats))
         .route("/api/v1/audit", get(audit::list_audit))
         .route("/api/v1/audit/verify", get(audit::verify_audit))
         .fallback(not_found)
