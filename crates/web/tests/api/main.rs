@@ -4,6 +4,7 @@
 mod helpers;
 
 mod auth;
+mod cases;
 mod organisation;
 mod pages;
 mod users;
