@@ -97,9 +97,11 @@ async fn run_server(app: &App, a: ServeArgs) -> Result<ExitCode> {
         secure_cookies: a.secure_cookies,
     };
     let janitor = tokio::spawn(purge_sessions(app.clone()));
+    let scanner = tokio::spawn(scan_deadlines(app.clone()));
     println!("已启动 / listening on http://{addr}/  (Ctrl-C 停止 / to stop)");
     zhili_web::serve(listener, state, shutdown_signal()).await?;
     janitor.abort();
+    scanner.abort();
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
 }
@@ -113,6 +115,24 @@ async fn purge_sessions(app: App) {
             Ok(n) if n > 0 => tracing::info!(n, "expired sessions removed"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "session purge failed"),
+        }
+    }
+}
+
+/// The deadline scan, once a minute. Its state lives in the database, so a restart neither
+/// loses nor repeats a notice.
+async fn scan_deadlines(app: App) {
+    let mut tick = tokio::time::interval(Duration::from_secs(60));
+    loop {
+        tick.tick().await;
+        match app.scan_deadlines().await {
+            Ok(r) if r.due_soon + r.overdue > 0 => tracing::info!(
+                due_soon = r.due_soon,
+                overdue = r.overdue,
+                "deadline notices sent"
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "deadline scan failed"),
         }
     }
 }

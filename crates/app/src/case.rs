@@ -636,6 +636,28 @@ impl App {
                 message: "案件刚被他人更新，请刷新后重试".into(),
             });
         }
+        let about = format!("案件 {}「{}」", next.number, next.title);
+        match (action, &next.assignee) {
+            (Action::Assign | Action::Transfer | Action::Escalate, Some(n)) => {
+                self.notify_node(
+                    n,
+                    id,
+                    "assigned",
+                    format!("{about}已派给本单位，请及时办理"),
+                )
+                .await
+            }
+            (Action::Remind, Some(n)) => {
+                let why = reason.unwrap_or_default();
+                self.notify_node(n, id, "remind", format!("{about}被催办：{why}"))
+                    .await
+            }
+            (Action::Supervise, Some(n)) => {
+                self.notify_node(n, id, "supervise", format!("{about}被列为督办案件"))
+                    .await
+            }
+            _ => {}
+        }
         self.case_view(actor, id).await
     }
 

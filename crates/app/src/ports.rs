@@ -221,7 +221,7 @@ pub trait AuditStore: Send + Sync {
 
 /// Everything the use cases need, in one object.
 pub trait Store:
-    DivisionStore + OrgStore + UserStore + SessionStore + AuditStore + CaseStore
+    DivisionStore + OrgStore + UserStore + SessionStore + AuditStore + CaseStore + NoticeStore
 {
     /// `sqlite` or `postgres`, for logs and the health page.
     fn backend(&self) -> &'static str;
@@ -386,4 +386,65 @@ pub trait CaseStore: Send + Sync {
         kind: Option<MediationKind>,
         sector: Option<Sector>,
     ) -> StoreResult<Option<OrgUnit>>;
+}
+
+/// A notification for everyone at a node.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Notice {
+    pub id: i64,
+    pub node: String,
+    pub case_id: Option<i64>,
+    pub kind: String,
+    pub message: String,
+    pub created_at_ms: i64,
+    pub read_at_ms: Option<i64>,
+}
+
+pub struct NewNotice {
+    pub node: NodeCode,
+    pub case_id: Option<i64>,
+    pub kind: String,
+    pub message: String,
+}
+
+/// An open case whose due time falls before the scan's horizon.
+#[derive(Debug, Clone)]
+pub struct DueCase {
+    pub id: i64,
+    pub number: String,
+    pub title: String,
+    pub community_code: DivisionCode,
+    pub assignee: Option<NodeCode>,
+    pub due_at_ms: i64,
+}
+
+#[async_trait]
+pub trait NoticeStore: Send + Sync {
+    /// Open, unsuspended cases due before `horizon_ms` with no `kind` notice yet for their
+    /// current due time (`kind` is `overdue` for due < now, else `due_soon`).
+    async fn due_without_notice(
+        &self,
+        now_ms: i64,
+        horizon_ms: i64,
+        limit: i64,
+    ) -> StoreResult<Vec<(DueCase, &'static str)>>;
+    /// Record that a deadline notice went out and write its notifications, once: `false`
+    /// when it had already been recorded (another scan got there first).
+    async fn record_deadline_notice(
+        &self,
+        case_id: i64,
+        kind: &str,
+        due_at_ms: i64,
+        now_ms: i64,
+        notices: &[NewNotice],
+    ) -> StoreResult<bool>;
+    async fn notify(&self, notices: &[NewNotice], now_ms: i64) -> StoreResult<()>;
+    async fn notices_for(
+        &self,
+        node: &NodeCode,
+        unread_only: bool,
+        limit: i64,
+    ) -> StoreResult<Vec<Notice>>;
+    async fn count_unread(&self, node: &NodeCode) -> StoreResult<i64>;
+    async fn mark_read(&self, node: &NodeCode, id: Option<i64>, now_ms: i64) -> StoreResult<u64>;
 }

@@ -76,6 +76,7 @@ mod case;
 mod case_query;
 mod dialect;
 mod division;
+mod notice;
 mod org;
 mod scope_sql;
 mod session;

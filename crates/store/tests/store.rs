@@ -573,3 +573,98 @@ async fn only_auditors_read_the_audit_log() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_deadline_scan_warns_once_per_due_time_and_tells_supervisors_when_overdue() {
+    use zhili_app::case::{ActionRequest, NewCaseRequest, PartyInput};
+    for b in backends().await {
+        seeded(&b).await;
+        b.app.ensure_case_setup(&operator()).await.unwrap();
+        let clerk = user(&b, "clerk", "window_clerk", "370602001000").await;
+        let clerk = actor(&b, &clerk).await;
+        let disp = user(&b, "disp", "dispatcher", "370602001000").await;
+        let disp = actor(&b, &disp).await;
+        let req = NewCaseRequest {
+            kind: "dispute".into(),
+            category: "neighbour".into(),
+            title: "噪音".into(),
+            description: "夜间噪音".into(),
+            channel: "window".into(),
+            community_code: "370602001001".into(),
+            parties: vec![PartyInput {
+                role: "applicant".into(),
+                name: "张三".into(),
+                phone: None,
+                id_number: None,
+            }],
+            address: None,
+            location: None,
+        };
+        let id = b.app.create_case(&clerk, req).await.unwrap().case.id;
+        for a in ["accept", "assign"] {
+            b.app
+                .act(
+                    &disp,
+                    id,
+                    ActionRequest {
+                        action: a.into(),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap();
+        }
+        let due = b
+            .app
+            .case_view(&disp, id)
+            .await
+            .unwrap()
+            .case
+            .due_at_ms
+            .unwrap();
+        assert_eq!(
+            b.app.scan_deadlines().await.unwrap(),
+            Default::default(),
+            "{}: nothing is due yet",
+            b.label
+        );
+        b.clock.advance(due - 24 * 3_600_000 - T0);
+        let r = b.app.scan_deadlines().await.unwrap();
+        assert_eq!((r.due_soon, r.overdue), (1, 0), "{}", b.label);
+        assert_eq!(
+            b.app.scan_deadlines().await.unwrap(),
+            Default::default(),
+            "{}: a second scan (or a restart) sends nothing new",
+            b.label
+        );
+        b.clock.advance(25 * 3_600_000);
+        let r = b.app.scan_deadlines().await.unwrap();
+        assert_eq!((r.due_soon, r.overdue), (0, 1), "{}", b.label);
+        let town = b.app.notices(&disp, false).await.unwrap();
+        assert!(
+            town.iter()
+                .any(|n| n.kind == "overdue" && n.case_id == Some(id)),
+            "{}: the township hears of it",
+            b.label
+        );
+        let med = user(&b, "med", "mediator", "370602001001-M01").await;
+        let med = actor(&b, &med).await;
+        let kinds: Vec<String> = b
+            .app
+            .notices(&med, true)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|n| n.kind)
+            .collect();
+        assert_eq!(kinds, ["overdue", "due_soon", "assigned"], "{}", b.label);
+        assert_eq!(b.app.mark_notices_read(&med, None).await.unwrap(), 3);
+        assert_eq!(b.app.unread_notices(&med).await.unwrap(), 0);
+        let view = b.app.case_view(&disp, id).await.unwrap();
+        assert!(
+            view.overdue,
+            "{}: overdue is derived from the due time",
+            b.label
+        );
+    }
+}

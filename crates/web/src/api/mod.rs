@@ -4,6 +4,7 @@ mod audit;
 mod auth;
 pub mod case;
 mod division;
+mod notice;
 mod org;
 mod user;
 
@@ -45,6 +46,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/track/{code}", get(case::track))
         .route("/api/v1/track/{code}/rating", post(case::rate))
         .route("/api/v1/stats", get(case::stats))
+        .route("/api/v1/notifications", get(notice::list_notices))
+        .route("/api/v1/notifications/read", post(notice::mark_read))
         .route("/api/v1/audit", get(audit::list_audit))
         .route("/api/v1/audit/verify", get(audit::verify_audit))
         .fallback(not_found)
