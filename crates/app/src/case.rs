@@ -284,7 +284,7 @@ impl App {
             tracking_code: tracking_code(),
             at_ms: now,
         };
-        let event = self.event(
+        let event = self.case_event(
             actor,
             now,
             "create",
@@ -332,7 +332,7 @@ impl App {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn event(
+    pub(crate) fn case_event(
         &self,
         actor: &Actor,
         at_ms: i64,
@@ -609,7 +609,7 @@ impl App {
             Action::Supervise => next.supervised = true,
             Action::Accept | Action::Reject | Action::Start | Action::Remind => {}
         }
-        let event = self.event(
+        let event = self.case_event(
             actor,
             now,
             action.as_str(),
@@ -882,7 +882,7 @@ impl App {
             scope: Scope::Subtree(case.community_code.clone()),
             source: source.to_owned(),
         };
-        let mut event = self.event(
+        let mut event = self.case_event(
             &resident,
             now,
             "rate",

@@ -11,6 +11,7 @@ pub mod clock;
 pub mod demo;
 pub mod division;
 pub mod error;
+pub mod mediation;
 pub mod notice;
 pub mod org;
 pub mod password;

@@ -4,7 +4,7 @@
 
 use async_trait::async_trait;
 use thiserror::Error;
-use zhili_domain::case::{Case, CaseEvent, CaseKind, CaseState, Channel, Point};
+use zhili_domain::case::{Case, CaseEvent, CaseKind, CaseState, Channel, MediationSession, Point};
 use zhili_domain::category::Category;
 use zhili_domain::person::Party;
 use zhili_domain::routing::RoutingRule;
@@ -378,6 +378,14 @@ pub trait CaseStore: Send + Sync {
         to_ms: i64,
         now_ms: i64,
     ) -> StoreResult<CaseCounts>;
+    /// Record a mediation session with its timeline entry and audit record.
+    async fn add_session(
+        &self,
+        session: &MediationSession,
+        event: NewCaseEvent,
+        audit: AuditEntry,
+    ) -> StoreResult<MediationSession>;
+    async fn sessions(&self, case_id: i64) -> StoreResult<Vec<MediationSession>>;
     /// Find a unit for routing: at `division`, of this type, kind and sector.
     async fn find_unit(
         &self,

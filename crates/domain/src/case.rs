@@ -531,3 +531,17 @@ pub struct CaseEvent {
 pub fn case_number(county6: &str, year: i64, seq: i64) -> String {
     format!("{county6}-{year}-{seq:06}")
 }
+
+/// One mediation session (调解记录).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MediationSession {
+    pub id: i64,
+    pub case_id: i64,
+    pub held_at_ms: i64,
+    pub place: String,
+    pub mediator: String,
+    pub attendees: String,
+    pub notes: String,
+    pub created_by: Option<i64>,
+    pub created_at_ms: i64,
+}

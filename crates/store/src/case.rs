@@ -3,7 +3,8 @@
 use crate::{corrupt, run, Db, DbError};
 use zhili_app::ports::{NewCaseEvent, NewCaseRecord, StoreResult};
 use zhili_domain::case::{
-    case_number, Case, CaseEvent, CaseKind, CaseState, Channel, Ending, Point, Referral,
+    case_number, Case, CaseEvent, CaseKind, CaseState, Channel, Ending, MediationSession, Point,
+    Referral,
 };
 use zhili_domain::person::{Party, PartyRole};
 use zhili_domain::{AuditEntry, DivisionCode, NodeCode, Role};
@@ -379,6 +380,78 @@ impl Db {
                 }
                 changed == 1
             }))
+        })
+        .await
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    id: i64,
+    case_id: i64,
+    held_at: i64,
+    place: String,
+    mediator: String,
+    attendees: String,
+    notes: String,
+    created_by: Option<i64>,
+    created_at: i64,
+}
+
+impl Db {
+    pub(crate) async fn add_session_impl(
+        &self,
+        s: &MediationSession,
+        event: NewCaseEvent,
+        audit: AuditEntry,
+    ) -> StoreResult<MediationSession> {
+        run(async {
+            let id: i64 = on_write!(self, |tx| {
+                let id: i64 = sqlx::query_scalar(
+                    "INSERT INTO mediation_sessions (case_id, held_at, place, mediator, attendees, notes, created_by, created_at) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+                )
+                .bind(s.case_id)
+                .bind(s.held_at_ms)
+                .bind(&s.place)
+                .bind(&s.mediator)
+                .bind(&s.attendees)
+                .bind(&s.notes)
+                .bind(s.created_by)
+                .bind(s.created_at_ms)
+                .fetch_one(&mut *tx)
+                .await?;
+                insert_event!(tx, s.case_id, &event);
+                append_audit!(tx, audit);
+                id
+            });
+            Ok(MediationSession { id, ..s.clone() })
+        })
+        .await
+    }
+
+    pub(crate) async fn sessions_impl(&self, case_id: i64) -> StoreResult<Vec<MediationSession>> {
+        run(async {
+            let rows: Vec<SessionRow> = on_read!(self, |p| sqlx::query_as(
+                "SELECT id, case_id, held_at, place, mediator, attendees, notes, created_by, created_at FROM mediation_sessions WHERE case_id = $1 ORDER BY held_at, id"
+            )
+            .bind(case_id)
+            .fetch_all(p)
+            .await?);
+            Ok(rows
+                .into_iter()
+                .map(|r| MediationSession {
+                    id: r.id,
+                    case_id: r.case_id,
+                    held_at_ms: r.held_at,
+                    place: r.place,
+                    mediator: r.mediator,
+                    attendees: r.attendees,
+                    notes: r.notes,
+                    created_by: r.created_by,
+                    created_at_ms: r.created_at,
+                })
+                .collect())
         })
         .await
     }

@@ -9,7 +9,7 @@ use sqlx::{Database, Encode, QueryBuilder, Type};
 use zhili_app::ports::{
     CaseCounts, CaseQuery, CaseStore, NewCaseEvent, NewCaseRecord, StoreResult, Upserted,
 };
-use zhili_domain::case::{Case, CaseEvent};
+use zhili_domain::case::{Case, CaseEvent, MediationSession};
 use zhili_domain::category::Category;
 use zhili_domain::routing::RoutingRule;
 use zhili_domain::{
@@ -289,6 +289,19 @@ impl CaseStore for Db {
             }))
         })
         .await
+    }
+
+    async fn add_session(
+        &self,
+        session: &MediationSession,
+        event: NewCaseEvent,
+        audit: AuditEntry,
+    ) -> StoreResult<MediationSession> {
+        self.add_session_impl(session, event, audit).await
+    }
+
+    async fn sessions(&self, case_id: i64) -> StoreResult<Vec<MediationSession>> {
+        self.sessions_impl(case_id).await
     }
 
     async fn find_unit(

@@ -14,7 +14,9 @@ use zhili_app::case::{
 use zhili_app::case_stats::CaseStats;
 use zhili_app::ports::CaseQuery;
 use zhili_domain::calendar::{day_start_ms, iso_beijing, parse_date};
-use zhili_domain::case::{Action, Case, CaseEvent, CaseKind, CaseState, Channel, Point};
+use zhili_domain::case::{
+    Action, Case, CaseEvent, CaseKind, CaseState, Channel, MediationSession, Point,
+};
 use zhili_domain::category::Category;
 use zhili_domain::person::Party;
 use zhili_domain::{DivisionCode, NodeCode, Page, Paged, ParseError};
@@ -435,5 +437,71 @@ pub async fn stats(
         s.app
             .case_stats(&u.actor, f.division.as_deref(), &from, &to)
             .await?,
+    ))
+}
+
+#[derive(Deserialize)]
+pub struct SessionBody {
+    held_at: String,
+    place: String,
+    mediator: String,
+    attendees: String,
+    notes: String,
+}
+
+#[derive(Serialize)]
+pub struct SessionResponse {
+    id: i64,
+    held_at: String,
+    place: String,
+    mediator: String,
+    attendees: String,
+    notes: String,
+}
+
+impl From<MediationSession> for SessionResponse {
+    fn from(m: MediationSession) -> Self {
+        Self {
+            id: m.id,
+            held_at: iso_beijing(m.held_at_ms),
+            place: m.place,
+            mediator: m.mediator,
+            attendees: m.attendees,
+            notes: m.notes,
+        }
+    }
+}
+
+pub async fn add_session(
+    State(s): State<AppState>,
+    u: ApiUser,
+    Path(id): Path<i64>,
+    JsonBody(b): JsonBody<SessionBody>,
+) -> ApiResult<(StatusCode, Json<SessionResponse>)> {
+    let req = zhili_app::mediation::NewSessionRequest {
+        held_at: b.held_at,
+        place: b.place,
+        mediator: b.mediator,
+        attendees: b.attendees,
+        notes: b.notes,
+    };
+    Ok((
+        StatusCode::CREATED,
+        Json(s.app.add_session(&u.actor, id, req).await?.into()),
+    ))
+}
+
+pub async fn list_sessions(
+    State(s): State<AppState>,
+    u: ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Vec<SessionResponse>>> {
+    Ok(Json(
+        s.app
+            .sessions(&u.actor, id)
+            .await?
+            .into_iter()
+            .map(SessionResponse::from)
+            .collect(),
     ))
 }

@@ -43,6 +43,10 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/v1/cases/{id}", get(case::get_case))
         .route("/api/v1/cases/{id}/actions", post(case::act))
+        .route(
+            "/api/v1/cases/{id}/sessions",
+            get(case::list_sessions).post(case::add_session),
+        )
         .route("/api/v1/track/{code}", get(case::track))
         .route("/api/v1/track/{code}/rating", post(case::rate))
         .route("/api/v1/stats", get(case::stats))

@@ -207,6 +207,26 @@ async fn escalation_keeps_the_number_and_both_levels_see_the_whole_timeline() {
             );
         }
         act(&app, &med, id, json!({"action": "start"})).await;
+        let session = json!({"held_at": "2026-11-20T09:30", "place": "友谊街社区调解室", "mediator": "王调解员", "attendees": "张三、李四", "notes": "双方各执一词"});
+        let (status, s) = app
+            .post(
+                &med,
+                &format!("/api/v1/cases/{id}/sessions"),
+                session.clone(),
+            )
+            .await;
+        assert_eq!(
+            (status, s["held_at"].as_str()),
+            (StatusCode::CREATED, Some("2026-11-20T09:30:00+08:00")),
+            "{}: {s}",
+            app.label
+        );
+        assert_eq!(
+            app.post(&other, &format!("/api/v1/cases/{id}/sessions"), session)
+                .await
+                .0,
+            StatusCode::NOT_FOUND
+        );
         let (status, body) = act(&app, &med, id, json!({"action": "escalate"})).await;
         assert_eq!(
             (status, body["field"].as_str()),
