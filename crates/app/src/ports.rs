@@ -229,6 +229,7 @@ pub trait Store:
 
 /// A case to insert; the store allocates its number (per county, per year) in the same
 /// transaction.
+#[derive(Clone)]
 pub struct NewCaseRecord {
     pub kind: CaseKind,
     pub category: String,
@@ -246,6 +247,7 @@ pub struct NewCaseRecord {
 }
 
 /// A timeline entry to append.
+#[derive(Clone)]
 pub struct NewCaseEvent {
     pub at_ms: i64,
     pub actor_id: Option<i64>,

@@ -177,27 +177,21 @@ macro_rules! insert_event {
     }};
 }
 
-impl Db {
-    pub(crate) async fn create_case_impl(
-        &self,
-        n: &NewCaseRecord,
-        event: NewCaseEvent,
-        audit: AuditEntry,
-    ) -> StoreResult<Case> {
-        let county = n
-            .community_code
-            .county_prefix()
-            .unwrap_or("000000")
-            .to_owned();
-        run(async {
-            let (id, number) = on_write!(self, |tx| {
+/// Insert one new case (number, row, parties, timeline entry, audit record) inside the
+/// write transaction `$tx`; evaluates to `(id, number)`.
+macro_rules! insert_case {
+    ($tx:ident, $n:expr, $event:expr, $audit:expr) => {{
+        let n: &NewCaseRecord = $n;
+        let event: &NewCaseEvent = $event;
+        let audit: AuditEntry = $audit;
+        let county = n.community_code.county_prefix().unwrap_or("000000").to_owned();
                 let seq: i64 = sqlx::query_scalar(
                     "INSERT INTO case_counters (county, year, next) VALUES ($1, $2, 1) \
                      ON CONFLICT (county, year) DO UPDATE SET next = case_counters.next + 1 RETURNING next",
                 )
                 .bind(&county)
                 .bind(n.year)
-                .fetch_one(&mut *tx)
+                .fetch_one(&mut *$tx)
                 .await?;
                 let number = case_number(&county, n.year, seq);
                 let id: i64 = sqlx::query_scalar(
@@ -218,7 +212,7 @@ impl Db {
                 .bind(CaseState::Submitted.as_str())
                 .bind(n.created_by)
                 .bind(n.at_ms)
-                .fetch_one(&mut *tx)
+                .fetch_one(&mut *$tx)
                 .await?;
                 for (i, p) in n.parties.iter().enumerate() {
                     sqlx::query("INSERT INTO case_parties (case_id, position, role, name, phone, id_number) VALUES ($1, $2, $3, $4, $5, $6)")
@@ -228,51 +222,31 @@ impl Db {
                         .bind(&p.name)
                         .bind(p.phone.as_deref())
                         .bind(p.id_number.as_deref())
-                        .execute(&mut *tx)
+                        .execute(&mut *$tx)
                         .await?;
                 }
-                insert_event!(tx, id, &event);
+                insert_event!($tx, id, event);
                 let mut audit = audit;
                 audit.object = format!("case:{id}");
                 audit.detail = number.clone();
-                append_audit!(tx, audit);
-                (id, number)
-            });
-            Ok(Case {
-                id,
-                number,
-                tracking_code: n.tracking_code.clone(),
-                kind: n.kind,
-                category: n.category.clone(),
-                title: n.title.clone(),
-                description: n.description.clone(),
-                channel: n.channel,
-                community_code: n.community_code.clone(),
-                address: n.address.clone(),
-                location: n.location,
-                state: CaseState::Submitted,
-                suspended_at_ms: None,
-                supervised: false,
-                assignee: None,
-                assigned_at_ms: None,
-                due_at_ms: None,
-                ending: None,
-                agreement: None,
-                referral: None,
-                escalations: 0,
-                rating: None,
-                rating_comment: None,
-                created_by: n.created_by,
-                created_at_ms: n.at_ms,
-                updated_at_ms: n.at_ms,
-                ended_at_ms: None,
-                closed_at_ms: None,
-                closed_on_time: None,
-                version: 0,
-                parties: n.parties.clone(),
-            })
-        })
-        .await
+                append_audit!($tx, audit);
+        (id, number)
+    }};
+}
+
+impl Db {
+    pub(crate) async fn create_case_impl(&self, n: &NewCaseRecord, event: NewCaseEvent, audit: AuditEntry) -> StoreResult<Case> {
+        if let Some(batcher) = &self.case_batcher {
+            let (reply, answer) = tokio::sync::oneshot::channel();
+            if batcher.send(CaseJob { new: n.clone(), event, audit, reply }).await.is_ok() {
+                if let Ok(result) = answer.await {
+                    return result;
+                }
+            }
+            return Err(zhili_app::ports::StoreError::Backend("the case writer has stopped".into()));
+        }
+        let (id, number) = run(async { Ok(on_write!(self, |tx| insert_case!(tx, n, &event, audit))) }).await?;
+        Ok(new_case(n, id, number))
     }
 
     pub(crate) async fn case_impl(&self, id: i64) -> StoreResult<Option<(Case, Vec<NodeCode>)>> {
@@ -454,5 +428,89 @@ impl Db {
                 .collect())
         })
         .await
+    }
+}
+
+/// The case as it stands right after intake.
+pub(crate) fn new_case(n: &NewCaseRecord, id: i64, number: String) -> Case {
+    Case {
+        id,
+        number,
+        tracking_code: n.tracking_code.clone(),
+        kind: n.kind,
+        category: n.category.clone(),
+        title: n.title.clone(),
+        description: n.description.clone(),
+        channel: n.channel,
+        community_code: n.community_code.clone(),
+        address: n.address.clone(),
+        location: n.location,
+        state: CaseState::Submitted,
+        suspended_at_ms: None,
+        supervised: false,
+        assignee: None,
+        assigned_at_ms: None,
+        due_at_ms: None,
+        ending: None,
+        agreement: None,
+        referral: None,
+        escalations: 0,
+        rating: None,
+        rating_comment: None,
+        created_by: n.created_by,
+        created_at_ms: n.at_ms,
+        updated_at_ms: n.at_ms,
+        ended_at_ms: None,
+        closed_at_ms: None,
+        closed_on_time: None,
+        version: 0,
+        parties: n.parties.clone(),
+    }
+}
+
+/// One intake waiting for the SQLite case writer.
+pub(crate) struct CaseJob {
+    new: NewCaseRecord,
+    event: NewCaseEvent,
+    audit: AuditEntry,
+    reply: tokio::sync::oneshot::Sender<StoreResult<Case>>,
+}
+
+/// Group commit for intake on SQLite: the writer takes every intake waiting (up to 256) and
+/// commits them in one transaction, so one fsync serves many cases. Each caller is answered
+/// only after the commit, so an acknowledged case is durable. If a batch fails, its cases are
+/// retried one by one so that one bad case cannot sink the others.
+pub(crate) async fn case_writer(db: Db, mut jobs: tokio::sync::mpsc::Receiver<CaseJob>) {
+    while let Some(first) = jobs.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < 256 {
+            match jobs.try_recv() {
+                Ok(j) => batch.push(j),
+                Err(_) => break,
+            }
+        }
+        let together: StoreResult<Vec<(i64, String)>> = run(async {
+            Ok(on_write!(db, |tx| {
+                let mut out = Vec::with_capacity(batch.len());
+                for j in &batch {
+                    out.push(insert_case!(tx, &j.new, &j.event, j.audit.clone()));
+                }
+                out
+            }))
+        })
+        .await;
+        match together {
+            Ok(ids) => {
+                for (j, (id, number)) in batch.into_iter().zip(ids) {
+                    let _ = j.reply.send(Ok(new_case(&j.new, id, number)));
+                }
+            }
+            Err(_) => {
+                for j in batch {
+                    let one = run(async { Ok(on_write!(db, |tx| insert_case!(tx, &j.new, &j.event, j.audit.clone()))) }).await;
+                    let _ = j.reply.send(one.map(|(id, number)| new_case(&j.new, id, number)));
+                }
+            }
+        }
     }
 }

@@ -104,6 +104,8 @@ pub(crate) enum Backend {
 /// A connected, migrated database.
 pub struct Db {
     pub(crate) backend: Backend,
+    /// SQLite only: the group-commit writer for case intake (see `case::case_writer`).
+    pub(crate) case_batcher: Option<tokio::sync::mpsc::Sender<case::CaseJob>>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -159,7 +161,16 @@ impl Db {
                 Backend::Postgres(pool)
             }
         };
-        Ok(Self { backend })
+        let case_batcher = match &backend {
+            Backend::Sqlite { read, write } => {
+                let (tx, rx) = tokio::sync::mpsc::channel(4096);
+                let writer = Db { backend: Backend::Sqlite { read: read.clone(), write: write.clone() }, case_batcher: None };
+                tokio::spawn(case::case_writer(writer, rx));
+                Some(tx)
+            }
+            Backend::Postgres(_) => None,
+        };
+        Ok(Self { backend, case_batcher })
     }
 
     pub async fn migrate(&self) -> Result<(), StoreError> {
