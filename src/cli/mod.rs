@@ -2,6 +2,7 @@
 //! Configuration comes from flags, each with a `ZHILI_…` environment variable behind it.
 
 mod admin;
+mod bench;
 mod server;
 
 use anyhow::{Context, Result};
@@ -55,6 +56,9 @@ pub enum Command {
     /// Audit log tools.
     #[command(subcommand)]
     Audit(admin::AuditCommand),
+    /// Benchmarks over HTTP (report their figures with the machine they ran on).
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
 }
 
 pub fn init_tracing(json: bool) {
@@ -71,6 +75,9 @@ pub fn init_tracing(json: bool) {
 }
 
 pub async fn run(args: Args) -> Result<ExitCode> {
+    if let Command::Bench(b) = args.command {
+        return bench::bench(b).await;
+    }
     let url = match &args.database_url {
         Some(raw) => DatabaseUrl::parse(raw)?,
         None => DatabaseUrl::sqlite_in(&args.data_dir),
@@ -95,6 +102,7 @@ pub async fn run(args: Args) -> Result<ExitCode> {
         Command::Import(c) => admin::import(&app, c).await?,
         Command::User(c) => admin::user(&app, c).await?,
         Command::Audit(c) => admin::audit(&app, c).await?,
+        Command::Bench(_) => unreachable!("handled before the database opens"),
     };
     db.close().await;
     Ok(code)

@@ -158,3 +158,17 @@ async fn shutdown_signal() {
     }
     tracing::info!("shutting down: finishing requests in flight");
 }
+
+/// A demo server on a fresh temporary SQLite database, in this process, for `zhili bench`.
+/// Returns its base URL and a guard that keeps the directory alive.
+pub async fn spawn_demo_for_bench() -> Result<(String, tempfile::TempDir)> {
+    let dir = tempfile::tempdir()?;
+    let db = std::sync::Arc::new(zhili_store::Db::open(&zhili_store::DatabaseUrl::sqlite_in(dir.path())).await?);
+    let app = App::new(db, std::sync::Arc::new(zhili_app::SystemClock), zhili_app::Settings::default());
+    app.prepare_demo(&operator(&app).await?).await?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let state = AppState { app, secure_cookies: false };
+    tokio::spawn(zhili_web::serve(listener, state, std::future::pending()));
+    Ok((base, dir))
+}

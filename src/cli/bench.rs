@@ -1,0 +1,114 @@
+//! `zhili bench …`: load over HTTP, with figures to report. Without `--url` the bench starts
+//! its own demo server (SQLite in a temporary directory) in this process.
+
+use anyhow::{bail, Context, Result};
+use clap::Subcommand;
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::{json, Value};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::sync::Mutex;
+
+#[derive(Subcommand, Debug)]
+pub enum BenchCommand {
+    /// Register cases through `POST /api/v1/cases` as fast as the server allows.
+    Intake {
+        /// A running server (default: start one here on a fresh SQLite database).
+        #[arg(long)]
+        url: Option<String>,
+        #[arg(long, default_value = "xiangyang-clerk")]
+        username: String,
+        #[arg(long, default_value = "zhili-demo")]
+        password: String,
+        /// How many cases to register.
+        #[arg(long, default_value_t = 20_000)]
+        cases: usize,
+        /// Requests in flight at once.
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
+    },
+}
+
+pub async fn bench(c: BenchCommand) -> Result<ExitCode> {
+    let BenchCommand::Intake { url, username, password, cases, concurrency } = c;
+    let (base, _server) = match url {
+        Some(u) => (u.trim_end_matches('/').to_owned(), None),
+        None => {
+            let (base, server) = super::server::spawn_demo_for_bench().await?;
+            (base, Some(server))
+        }
+    };
+    let http = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build()?;
+    let login: Value = http
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&json!({ "username": username, "password": password }))
+        .send()
+        .await
+        .context("logging in")?
+        .json()
+        .await?;
+    let Some(token) = login["token"].as_str().map(str::to_owned) else {
+        bail!("登录失败 / login failed: {login}");
+    };
+    let body = |i: usize| {
+        json!({
+            "kind": "dispute", "category": "neighbour", "title": format!("压测案件 {i}"),
+            "description": "基准测试登记的邻里纠纷。", "channel": "window", "community_code": "370602001001",
+            "parties": [{"name": format!("居民{i}"), "phone": format!("139{:08}", i), "role": "applicant"}]
+        })
+    };
+    let bar = ProgressBar::new(cases as u64);
+    bar.set_style(ProgressStyle::with_template("{bar:40} {pos}/{len} 件 {per_sec}").unwrap_or_else(|_| ProgressStyle::default_bar()));
+    let next = Arc::new(Mutex::new(0usize));
+    let latencies = Arc::new(Mutex::new(Vec::with_capacity(cases)));
+    let failures = Arc::new(Mutex::new(0usize));
+    let t0 = Instant::now();
+    let mut workers = Vec::new();
+    for _ in 0..concurrency {
+        let (http, base, token, next, latencies, failures, bar) = (http.clone(), base.clone(), token.clone(), next.clone(), latencies.clone(), failures.clone(), bar.clone());
+        workers.push(tokio::spawn(async move {
+            loop {
+                let i = {
+                    let mut n = next.lock().await;
+                    if *n >= cases {
+                        break;
+                    }
+                    *n += 1;
+                    *n
+                };
+                let t = Instant::now();
+                let ok = match http.post(format!("{base}/api/v1/cases")).bearer_auth(&token).json(&body(i)).send().await {
+                    Ok(r) => r.status().as_u16() == 201,
+                    Err(_) => false,
+                };
+                let took = t.elapsed();
+                if ok {
+                    latencies.lock().await.push(took);
+                } else {
+                    *failures.lock().await += 1;
+                }
+                bar.inc(1);
+            }
+        }));
+    }
+    for w in workers {
+        w.await?;
+    }
+    let elapsed = t0.elapsed();
+    bar.finish_and_clear();
+    let mut l = latencies.lock().await.clone();
+    l.sort();
+    let pct = |p: f64| l.get(((l.len() as f64 * p) as usize).min(l.len().saturating_sub(1))).copied().unwrap_or(Duration::ZERO);
+    let ok = l.len();
+    println!(
+        "intake: {ok} cases in {:.2} s = {:.0} cases/s; latency p50 {:.1} ms, p99 {:.1} ms; {} failed; concurrency {concurrency}; server {}",
+        elapsed.as_secs_f64(),
+        ok as f64 / elapsed.as_secs_f64(),
+        pct(0.50).as_secs_f64() * 1e3,
+        pct(0.99).as_secs_f64() * 1e3,
+        *failures.lock().await,
+        base
+    );
+    Ok(if *failures.lock().await == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
