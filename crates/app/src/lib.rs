@@ -13,6 +13,7 @@ pub mod division;
 pub mod error;
 pub mod org;
 pub mod password;
+pub mod portal;
 pub mod ports;
 pub mod user;
 
