@@ -95,6 +95,7 @@ async fn run_server(app: &App, a: ServeArgs) -> Result<ExitCode> {
     let state = AppState {
         app: app.clone(),
         secure_cookies: a.secure_cookies,
+        portal_limit: std::sync::Arc::new(zhili_web::limit::RateLimiter::portal()),
     };
     let janitor = tokio::spawn(purge_sessions(app.clone()));
     println!("已启动 / listening on http://{addr}/  (Ctrl-C 停止 / to stop)");

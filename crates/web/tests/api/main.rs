@@ -6,4 +6,5 @@ mod helpers;
 mod auth;
 mod organisation;
 mod pages;
+mod portal;
 mod users;
