@@ -31,7 +31,13 @@ pub enum BenchCommand {
 }
 
 pub async fn bench(c: BenchCommand) -> Result<ExitCode> {
-    let BenchCommand::Intake { url, username, password, cases, concurrency } = c;
+    let BenchCommand::Intake {
+        url,
+        username,
+        password,
+        cases,
+        concurrency,
+    } = c;
     let (base, _server) = match url {
         Some(u) => (u.trim_end_matches('/').to_owned(), None),
         None => {
@@ -39,7 +45,9 @@ pub async fn bench(c: BenchCommand) -> Result<ExitCode> {
             (base, Some(server))
         }
     };
-    let http = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build()?;
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(concurrency)
+        .build()?;
     let login: Value = http
         .post(format!("{base}/api/v1/auth/login"))
         .json(&json!({ "username": username, "password": password }))
@@ -59,14 +67,25 @@ pub async fn bench(c: BenchCommand) -> Result<ExitCode> {
         })
     };
     let bar = ProgressBar::new(cases as u64);
-    bar.set_style(ProgressStyle::with_template("{bar:40} {pos}/{len} 件 {per_sec}").unwrap_or_else(|_| ProgressStyle::default_bar()));
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} 件 {per_sec}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
     let next = Arc::new(Mutex::new(0usize));
     let latencies = Arc::new(Mutex::new(Vec::with_capacity(cases)));
     let failures = Arc::new(Mutex::new(0usize));
     let t0 = Instant::now();
     let mut workers = Vec::new();
     for _ in 0..concurrency {
-        let (http, base, token, next, latencies, failures, bar) = (http.clone(), base.clone(), token.clone(), next.clone(), latencies.clone(), failures.clone(), bar.clone());
+        let (http, base, token, next, latencies, failures, bar) = (
+            http.clone(),
+            base.clone(),
+            token.clone(),
+            next.clone(),
+            latencies.clone(),
+            failures.clone(),
+            bar.clone(),
+        );
         workers.push(tokio::spawn(async move {
             loop {
                 let i = {
@@ -78,7 +97,13 @@ pub async fn bench(c: BenchCommand) -> Result<ExitCode> {
                     *n
                 };
                 let t = Instant::now();
-                let ok = match http.post(format!("{base}/api/v1/cases")).bearer_auth(&token).json(&body(i)).send().await {
+                let ok = match http
+                    .post(format!("{base}/api/v1/cases"))
+                    .bearer_auth(&token)
+                    .json(&body(i))
+                    .send()
+                    .await
+                {
                     Ok(r) => r.status().as_u16() == 201,
                     Err(_) => false,
                 };
@@ -99,7 +124,11 @@ pub async fn bench(c: BenchCommand) -> Result<ExitCode> {
     bar.finish_and_clear();
     let mut l = latencies.lock().await.clone();
     l.sort();
-    let pct = |p: f64| l.get(((l.len() as f64 * p) as usize).min(l.len().saturating_sub(1))).copied().unwrap_or(Duration::ZERO);
+    let pct = |p: f64| {
+        l.get(((l.len() as f64 * p) as usize).min(l.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or(Duration::ZERO)
+    };
     let ok = l.len();
     println!(
         "intake: {ok} cases in {:.2} s = {:.0} cases/s; latency p50 {:.1} ms, p99 {:.1} ms; {} failed; concurrency {concurrency}; server {}",
@@ -110,5 +139,9 @@ pub async fn bench(c: BenchCommand) -> Result<ExitCode> {
         *failures.lock().await,
         base
     );
-    Ok(if *failures.lock().await == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if *failures.lock().await == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }

@@ -95,6 +95,7 @@ async fn run_server(app: &App, a: ServeArgs) -> Result<ExitCode> {
     let state = AppState {
         app: app.clone(),
         secure_cookies: a.secure_cookies,
+        portal_limit: std::sync::Arc::new(zhili_web::limit::RateLimiter::portal()),
     };
     let janitor = tokio::spawn(purge_sessions(app.clone()));
     let scanner = tokio::spawn(scan_deadlines(app.clone()));
@@ -163,12 +164,22 @@ async fn shutdown_signal() {
 /// Returns its base URL and a guard that keeps the directory alive.
 pub async fn spawn_demo_for_bench() -> Result<(String, tempfile::TempDir)> {
     let dir = tempfile::tempdir()?;
-    let db = std::sync::Arc::new(zhili_store::Db::open(&zhili_store::DatabaseUrl::sqlite_in(dir.path())).await?);
-    let app = App::new(db, std::sync::Arc::new(zhili_app::SystemClock), zhili_app::Settings::default());
+    let db = std::sync::Arc::new(
+        zhili_store::Db::open(&zhili_store::DatabaseUrl::sqlite_in(dir.path())).await?,
+    );
+    let app = App::new(
+        db,
+        std::sync::Arc::new(zhili_app::SystemClock),
+        zhili_app::Settings::default(),
+    );
     app.prepare_demo(&operator(&app).await?).await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
-    let state = AppState { app, secure_cookies: false };
+    let state = AppState {
+        app,
+        secure_cookies: false,
+        portal_limit: std::sync::Arc::new(zhili_web::limit::RateLimiter::portal()),
+    };
     tokio::spawn(zhili_web::serve(listener, state, std::future::pending()));
     Ok((base, dir))
 }

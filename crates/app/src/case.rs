@@ -225,8 +225,20 @@ impl App {
                 why: "this role does not register cases",
             });
         }
-        let kind = CaseKind::parse(req.kind.trim())?;
         let channel = Channel::parse(req.channel.trim())?;
+        self.register(actor, req, channel, actor.name()).await
+    }
+
+    /// Validate and insert a new case: shared by staff intake (`create_case`, after its role
+    /// check) and the resident portal. `actor_name` is who the event and audit record name.
+    pub(crate) async fn register(
+        &self,
+        actor: &Actor,
+        req: NewCaseRequest,
+        channel: Channel,
+        actor_name: String,
+    ) -> AppResult<Created> {
+        let kind = CaseKind::parse(req.kind.trim())?;
         let title = text("title", &req.title, 100, true)?.unwrap_or_default();
         let description = text("description", &req.description, 5000, true)?.unwrap_or_default();
         let address = req
@@ -284,7 +296,7 @@ impl App {
             tracking_code: tracking_code(),
             at_ms: now,
         };
-        let event = self.case_event(
+        let mut event = self.case_event(
             actor,
             now,
             "create",
@@ -293,13 +305,15 @@ impl App {
             String::new(),
             format!("{{\"channel\":\"{}\"}}", channel.as_str()),
         );
-        let audit = actor.audit(
+        event.actor = actor_name.clone();
+        let mut audit = actor.audit(
             now,
             "case.create",
             "case:new".into(),
             Outcome::Success,
             String::new(),
         );
+        audit.actor = actor_name;
         let case = self.store.create_case(&new, event, audit).await?;
         Ok(Created {
             case,

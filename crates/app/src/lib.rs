@@ -15,6 +15,7 @@ pub mod mediation;
 pub mod notice;
 pub mod org;
 pub mod password;
+pub mod portal;
 pub mod ports;
 pub mod user;
 

@@ -235,17 +235,34 @@ macro_rules! insert_case {
 }
 
 impl Db {
-    pub(crate) async fn create_case_impl(&self, n: &NewCaseRecord, event: NewCaseEvent, audit: AuditEntry) -> StoreResult<Case> {
+    pub(crate) async fn create_case_impl(
+        &self,
+        n: &NewCaseRecord,
+        event: NewCaseEvent,
+        audit: AuditEntry,
+    ) -> StoreResult<Case> {
         if let Some(batcher) = &self.case_batcher {
             let (reply, answer) = tokio::sync::oneshot::channel();
-            if batcher.send(CaseJob { new: n.clone(), event, audit, reply }).await.is_ok() {
+            if batcher
+                .send(CaseJob {
+                    new: n.clone(),
+                    event,
+                    audit,
+                    reply,
+                })
+                .await
+                .is_ok()
+            {
                 if let Ok(result) = answer.await {
                     return result;
                 }
             }
-            return Err(zhili_app::ports::StoreError::Backend("the case writer has stopped".into()));
+            return Err(zhili_app::ports::StoreError::Backend(
+                "the case writer has stopped".into(),
+            ));
         }
-        let (id, number) = run(async { Ok(on_write!(self, |tx| insert_case!(tx, n, &event, audit))) }).await?;
+        let (id, number) =
+            run(async { Ok(on_write!(self, |tx| insert_case!(tx, n, &event, audit))) }).await?;
         Ok(new_case(n, id, number))
     }
 
@@ -507,8 +524,18 @@ pub(crate) async fn case_writer(db: Db, mut jobs: tokio::sync::mpsc::Receiver<Ca
             }
             Err(_) => {
                 for j in batch {
-                    let one = run(async { Ok(on_write!(db, |tx| insert_case!(tx, &j.new, &j.event, j.audit.clone()))) }).await;
-                    let _ = j.reply.send(one.map(|(id, number)| new_case(&j.new, id, number)));
+                    let one = run(async {
+                        Ok(on_write!(db, |tx| insert_case!(
+                            tx,
+                            &j.new,
+                            &j.event,
+                            j.audit.clone()
+                        )))
+                    })
+                    .await;
+                    let _ = j
+                        .reply
+                        .send(one.map(|(id, number)| new_case(&j.new, id, number)));
                 }
             }
         }

@@ -164,13 +164,22 @@ impl Db {
         let case_batcher = match &backend {
             Backend::Sqlite { read, write } => {
                 let (tx, rx) = tokio::sync::mpsc::channel(4096);
-                let writer = Db { backend: Backend::Sqlite { read: read.clone(), write: write.clone() }, case_batcher: None };
+                let writer = Db {
+                    backend: Backend::Sqlite {
+                        read: read.clone(),
+                        write: write.clone(),
+                    },
+                    case_batcher: None,
+                };
                 tokio::spawn(case::case_writer(writer, rx));
                 Some(tx)
             }
             Backend::Postgres(_) => None,
         };
-        Ok(Self { backend, case_batcher })
+        Ok(Self {
+            backend,
+            case_batcher,
+        })
     }
 
     pub async fn migrate(&self) -> Result<(), StoreError> {

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod error;
 pub mod extract;
+pub mod limit;
 pub mod pages;
 
 use axum::http::{header, HeaderValue};
@@ -23,6 +24,8 @@ pub struct AppState {
     pub app: App,
     /// Mark cookies `Secure` (set when Zhili is served over HTTPS).
     pub secure_cookies: bool,
+    /// What anonymous residents may do per address (portal submissions and ratings).
+    pub portal_limit: std::sync::Arc<limit::RateLimiter>,
 }
 
 pub fn router(state: AppState) -> Router {

@@ -1,8 +1,9 @@
 //! The login form and logout. The login form is protected by a double-submit token: a
 //! random value in a short-lived cookie that the form must echo.
 
+use super::double_submit::{strict_cookie, DoubleSubmit};
 use super::{render, EDITION_NOTE};
-use crate::extract::{client_addr, constant_time_eq, PageUser, SESSION_COOKIE};
+use crate::extract::{client_addr, PageUser, SESSION_COOKIE};
 use crate::AppState;
 use askama::Template;
 use axum::extract::{FromRequestParts, State};
@@ -10,14 +11,17 @@ use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use axum_extra::extract::cookie::{Cookie, SameSite};
+use axum_extra::extract::cookie::Cookie;
 use axum_extra::extract::CookieJar;
 use serde::Deserialize;
-use zhili_app::auth::random_token;
 use zhili_app::ports::SessionKind;
 use zhili_app::AppError;
 
-const LOGIN_CSRF_COOKIE: &str = "zhili_login_csrf";
+const LOGIN_CSRF: DoubleSubmit = DoubleSubmit {
+    cookie: "zhili_login_csrf",
+    path: "/",
+    max_age_s: 1800,
+};
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -29,16 +33,6 @@ struct LoginPage {
     error: Option<String>,
 }
 
-fn cookie(name: &'static str, value: String, secure: bool, max_age_s: i64) -> Cookie<'static> {
-    Cookie::build((name, value))
-        .http_only(true)
-        .same_site(SameSite::Strict)
-        .secure(secure)
-        .path("/")
-        .max_age(time::Duration::seconds(max_age_s))
-        .build()
-}
-
 fn form(
     s: &AppState,
     jar: CookieJar,
@@ -46,13 +40,7 @@ fn form(
     error: Option<String>,
     status: StatusCode,
 ) -> Response {
-    let csrf = random_token();
-    let jar = jar.add(cookie(
-        LOGIN_CSRF_COOKIE,
-        csrf.clone(),
-        s.secure_cookies,
-        1800,
-    ));
+    let (jar, csrf) = LOGIN_CSRF.issue(jar, s.secure_cookies);
     let page = LoginPage {
         nav: None,
         edition_note: EDITION_NOTE,
@@ -89,11 +77,7 @@ pub async fn login_submit(
     jar: CookieJar,
     Form(f): Form<LoginForm>,
 ) -> Response {
-    let expected = jar
-        .get(LOGIN_CSRF_COOKIE)
-        .map(|c| c.value().to_owned())
-        .unwrap_or_default();
-    if expected.is_empty() || !constant_time_eq(expected.as_bytes(), f.csrf.as_bytes()) {
+    if !LOGIN_CSRF.verify(&jar, &f.csrf) {
         return form(
             &s,
             jar,
@@ -109,9 +93,10 @@ pub async fn login_submit(
     {
         Ok(ok) => {
             let max_age = s.app.settings().session_max_ms / 1000;
-            let jar = jar.remove(Cookie::from(LOGIN_CSRF_COOKIE)).add(cookie(
+            let jar = LOGIN_CSRF.clear(jar).add(strict_cookie(
                 SESSION_COOKIE,
                 ok.token,
+                "/",
                 s.secure_cookies,
                 max_age,
             ));

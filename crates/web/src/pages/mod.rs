@@ -3,8 +3,12 @@
 
 mod admin;
 mod auth;
+mod double_submit;
 mod home;
 mod org;
+mod portal;
+mod portal_track;
+mod qr;
 
 use crate::error::describe;
 use crate::extract::PageUser;
@@ -28,6 +32,8 @@ pub fn routes() -> Router<AppState> {
             get(admin::users_page).post(admin::create_user),
         )
         .route("/audit", get(admin::audit_page))
+        .route("/admin/qr/{code}", get(qr::poster))
+        .merge(portal::routes())
         .route("/static/app.css", get(stylesheet))
 }
 

@@ -41,6 +41,8 @@ struct OrgPage {
     more: i64,
     units: Vec<UnitRow>,
     empty_note: &'static str,
+    /// A community's code, for the link to its QR poster.
+    qr: Option<String>,
 }
 
 impl OrgPage {
@@ -59,6 +61,7 @@ impl OrgPage {
             more: 0,
             units: Vec::new(),
             empty_note: "此处没有下级单位。",
+            qr: None,
         }
     }
 }
@@ -175,6 +178,9 @@ async fn division_page(app: &App, u: &PageUser, code: &str) -> AppResult<OrgPage
         div.level.label(),
         div.kind.label()
     );
+    if div.level == Level::Community {
+        p.qr = Some(div.code.to_string());
+    }
     let c = d.counts;
     p.facts = super::home::facts_below(div.level, &c);
     let children = app.children(&u.actor, &div.code).await?;

@@ -35,6 +35,7 @@ async fn spawn(t: TestDb) -> TestApp {
     let state = AppState {
         app,
         secure_cookies: false,
+        portal_limit: std::sync::Arc::new(zhili_web::limit::RateLimiter::portal()),
     };
     tokio::spawn(zhili_web::serve(listener, state, async {
         let _ = rx.await;

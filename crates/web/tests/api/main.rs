@@ -7,4 +7,5 @@ mod auth;
 mod cases;
 mod organisation;
 mod pages;
+mod portal;
 mod users;
