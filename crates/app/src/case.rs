@@ -189,6 +189,9 @@ impl App {
                 format!("{} categories", cats.len()),
             );
             self.store.upsert_categories(&cats, e).await?;
+            if let Ok(mut g) = self.categories.write() {
+                *g = None;
+            }
         }
         if self.store.routing_rules().await?.is_empty() {
             let rules = default_rules();
@@ -204,8 +207,16 @@ impl App {
         Ok(())
     }
 
+    /// The taxonomy, read once and kept (it changes only through `ensure_case_setup`).
     pub async fn categories(&self) -> AppResult<Vec<Category>> {
-        Ok(self.store.categories().await?)
+        if let Some(c) = self.categories.read().map(|g| g.clone()).unwrap_or(None) {
+            return Ok(c.as_ref().clone());
+        }
+        let fresh = std::sync::Arc::new(self.store.categories().await?);
+        if let Ok(mut g) = self.categories.write() {
+            *g = Some(fresh.clone());
+        }
+        Ok(fresh.as_ref().clone())
     }
 
     fn require_case_reader(&self, actor: &Actor) -> AppResult<()> {
@@ -330,8 +341,7 @@ impl App {
     }
 
     async fn category(&self, code: &str) -> AppResult<Category> {
-        self.store
-            .categories()
+        self.categories()
             .await?
             .into_iter()
             .find(|c| c.code == code)

@@ -59,6 +59,7 @@ pub struct App {
     pub(crate) settings: Settings,
     pub(crate) calendar: Arc<zhili_domain::calendar::Calendar>,
     pub(crate) deadlines: Arc<Vec<zhili_domain::deadline::DeadlineRule>>,
+    pub(crate) categories: Arc<std::sync::RwLock<Option<Arc<Vec<zhili_domain::category::Category>>>>>,
 }
 
 /// The working-day calendar shipped with Zhili (2025–2027; see the file's header).
@@ -76,6 +77,7 @@ impl App {
             settings,
             calendar: Arc::new(calendar),
             deadlines: Arc::new(zhili_domain::deadline::default_deadlines()),
+            categories: Arc::new(std::sync::RwLock::new(None)),
         }
     }
 
