@@ -62,7 +62,12 @@ impl Category {
 }
 
 /// A default top-level category: (kind, code, name, [(child code, child name)]).
-type Default = (CaseKind, &'static str, &'static str, &'static [(&'static str, &'static str)]);
+type Default = (
+    CaseKind,
+    &'static str,
+    &'static str,
+    &'static [(&'static str, &'static str)],
+);
 
 const DEFAULTS: &[Default] = &[
     (
