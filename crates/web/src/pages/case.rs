@@ -354,7 +354,10 @@ pub async fn act(
     let label = Action::parse(f.action.trim())
         .map(|a| a.label())
         .unwrap_or("操作");
-    let message = format!("「{label}」未执行：{}", body.message);
+    let message = format!(
+        "「{label}」未执行：{}",
+        super::intake::in_words(&body.message)
+    );
     match case_page_for(&s.app, &u, id, false, Some((f.action.trim(), t, message))).await {
         Ok(p) => (status, render(&p)).into_response(),
         Err(e) => error_page(&e),

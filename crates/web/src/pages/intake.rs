@@ -73,6 +73,7 @@ impl IntakePage {
     fn focus(&self, field: &str) -> bool {
         match &self.error {
             Some((f, _)) if self.has_field(f) => f == field,
+            _ if !self.duplicates.is_empty() => field == "confirm_duplicate",
             _ => field == "kind",
         }
     }
@@ -253,6 +254,20 @@ fn check_parties(f: &IntakeForm) -> Result<(), (String, String)> {
     Ok(())
 }
 
+/// The app's messages name fields by their codes (「title」不能为空): say the form's labels.
+pub(super) fn in_words(message: &str) -> String {
+    const LABELS: &[(&str, &str)] = &[
+        ("title", "标题"),
+        ("description", "事实与诉求"),
+        ("address", "地址"),
+        ("agreement", "调解协议内容"),
+        ("reason", "理由"),
+    ];
+    LABELS.iter().fold(message.to_owned(), |m, (code, label)| {
+        m.replace(&format!("「{code}」"), &format!("「{label}」"))
+    })
+}
+
 /// The form field an app error names.
 fn form_field(field: &str) -> String {
     match field {
@@ -326,7 +341,8 @@ pub async fn create_case(
         Err(e @ (AppError::Invalid(_) | AppError::Conflict { .. })) => {
             let (status, body) = describe(&e);
             let field = body.field.as_deref().map(form_field).unwrap_or_default();
-            show(&s, &u, f, Some((field, body.message)), Vec::new(), status).await
+            let message = in_words(&body.message);
+            show(&s, &u, f, Some((field, message)), Vec::new(), status).await
         }
         Err(e) => error_page(&e),
     }

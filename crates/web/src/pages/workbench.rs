@@ -182,9 +182,9 @@ async fn workbench_page(app: &App, u: &PageUser) -> AppResult<WorkbenchPage> {
             section(
                 app,
                 u,
-                "即将到期（48 小时内）",
+                "即将到期",
                 vec![due_soon],
-                "没有即将到期的案件。",
+                "48 小时内没有到期的案件。",
                 None,
             )
             .await?,

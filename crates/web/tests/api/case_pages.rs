@@ -154,7 +154,7 @@ async fn a_clerk_registers_at_the_window_and_is_warned_about_open_cases_naming_t
         );
         let html = resp.text().await.unwrap();
         assert!(
-            html.contains("field-error")
+            html.contains("「标题」不能为空")
                 && html.contains("孙七")
                 && html.contains("楼上住户装修噪音"),
             "{}: {html}",
