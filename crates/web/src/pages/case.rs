@@ -54,6 +54,8 @@ pub struct ActionForm {
     assignee_required: bool,
     agreement: bool,
     referral: bool,
+    /// This form's last submission was refused (the page says why at the top).
+    refused: bool,
     typed: Typed,
 }
 
@@ -219,6 +221,7 @@ fn action_forms(
             assignee_required: a == Action::Transfer,
             agreement: a == Action::Resolve && kind == CaseKind::Dispute,
             referral: a == Action::Refer,
+            refused: refused.is_some_and(|(action, _)| action == a.as_str()),
             typed: match refused {
                 Some((action, typed)) if action == a.as_str() => typed.clone(),
                 _ => Typed::default(),
