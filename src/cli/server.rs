@@ -99,8 +99,11 @@ async fn run_server(app: &App, a: ServeArgs) -> Result<ExitCode> {
     };
     let janitor = tokio::spawn(purge_sessions(app.clone()));
     let scanner = tokio::spawn(scan_deadlines(app.clone()));
+    // Install the signal handlers before announcing the address, so a SIGTERM sent as soon as
+    // the server says it listens already shuts it down gracefully.
+    let shutdown = shutdown_signal()?;
     println!("已启动 / listening on http://{addr}/  (Ctrl-C 停止 / to stop)");
-    zhili_web::serve(listener, state, shutdown_signal()).await?;
+    zhili_web::serve(listener, state, shutdown).await?;
     janitor.abort();
     scanner.abort();
     tracing::info!("stopped");
@@ -138,26 +141,21 @@ async fn scan_deadlines(app: App) {
     }
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Resolves on Ctrl-C or SIGTERM; the handlers are registered when this is called.
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()> + Send + 'static> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    Ok(async move {
+        #[cfg(unix)]
+        let term = term.recv();
+        #[cfg(not(unix))]
+        let term = std::future::pending::<Option<()>>();
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {},
+            _ = term => {},
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
-    }
-    tracing::info!("shutting down: finishing requests in flight");
+        tracing::info!("shutting down: finishing requests in flight");
+    })
 }
 
 /// A demo server on a fresh temporary SQLite database, in this process, for `zhili bench`.

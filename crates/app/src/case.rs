@@ -15,7 +15,7 @@ use zhili_domain::case::{
 };
 use zhili_domain::category::Category;
 use zhili_domain::deadline::{due_at, limit_for};
-use zhili_domain::person::Party;
+use zhili_domain::person::{Party, PhoneNo};
 use zhili_domain::routing::{candidates, default_rules, escalation, pick, Candidate};
 use zhili_domain::{DivisionCode, Level, NodeCode, Outcome, Page, Paged, ParseError, Role, Scope};
 
@@ -109,6 +109,17 @@ pub struct TrackStep {
     pub state: CaseState,
 }
 
+impl DuplicateHint {
+    fn of(c: Case) -> Self {
+        Self {
+            id: c.id,
+            number: c.number,
+            title: c.title,
+            state: c.state,
+        }
+    }
+}
+
 const TRACKING_ALPHABET: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
 
 fn tracking_code() -> String {
@@ -147,7 +158,7 @@ fn text(
 }
 
 /// Roles that register cases.
-fn registers(role: Role) -> bool {
+pub fn registers(role: Role) -> bool {
     matches!(
         role,
         Role::WindowClerk
@@ -328,15 +339,7 @@ impl App {
         let case = self.store.create_case(&new, event, audit).await?;
         Ok(Created {
             case,
-            possible_duplicates: duplicates
-                .into_iter()
-                .map(|c| DuplicateHint {
-                    id: c.id,
-                    number: c.number,
-                    title: c.title,
-                    state: c.state,
-                })
-                .collect(),
+            possible_duplicates: duplicates.into_iter().map(DuplicateHint::of).collect(),
         })
     }
 
@@ -799,6 +802,46 @@ impl App {
             }
         }
         Ok(None)
+    }
+
+    /// Open cases in `community` that name one of these people (by name or phone): the
+    /// intake form warns about them before anything is written. Names are trimmed and phones
+    /// normalised as `create_case` stores them; a community the actor cannot register in
+    /// yields nothing (`create_case` then says why).
+    pub async fn possible_duplicates(
+        &self,
+        actor: &Actor,
+        community: &str,
+        names: &[String],
+        phones: &[String],
+    ) -> AppResult<Vec<DuplicateHint>> {
+        if !actor.may(registers) {
+            return Err(AppError::Forbidden {
+                why: "this role does not register cases",
+            });
+        }
+        let Ok(community) = DivisionCode::parse(community.trim()) else {
+            return Ok(Vec::new());
+        };
+        if community.level() != Level::Community || !actor.scope.sees_division(&community) {
+            return Ok(Vec::new());
+        }
+        let names: Vec<String> = names
+            .iter()
+            .map(|n| n.trim())
+            .filter(|n| !n.is_empty())
+            .map(str::to_owned)
+            .collect();
+        let phones: Vec<String> = phones
+            .iter()
+            .filter_map(|p| PhoneNo::parse(p).ok())
+            .map(|p| p.as_str().to_owned())
+            .collect();
+        let found = self
+            .store
+            .open_cases_naming(&community, &names, &phones)
+            .await?;
+        Ok(found.into_iter().map(DuplicateHint::of).collect())
     }
 
     /// Cases the actor may see, filtered; parties are not included in lists.

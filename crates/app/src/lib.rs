@@ -59,7 +59,8 @@ pub struct App {
     pub(crate) settings: Settings,
     pub(crate) calendar: Arc<zhili_domain::calendar::Calendar>,
     pub(crate) deadlines: Arc<Vec<zhili_domain::deadline::DeadlineRule>>,
-    pub(crate) categories: Arc<std::sync::RwLock<Option<Arc<Vec<zhili_domain::category::Category>>>>>,
+    pub(crate) categories:
+        Arc<std::sync::RwLock<Option<Arc<Vec<zhili_domain::category::Category>>>>>,
 }
 
 /// The working-day calendar shipped with Zhili (2025–2027; see the file's header).

@@ -1,6 +1,6 @@
 //! The security admin's user page and the auditor's audit page.
 
-use super::{error_page, render, Nav, EDITION_NOTE};
+use super::{beijing, error_page, render, Nav, EDITION_NOTE};
 use crate::extract::PageUser;
 use crate::AppState;
 use askama::Template;
@@ -149,29 +149,6 @@ pub struct AuditFilter {
     actor: Option<String>,
 }
 
-/// Beijing time for display (UTC+8, no daylight saving).
-fn beijing(ms: i64) -> String {
-    let secs = ms.div_euclid(1000) + 8 * 3600;
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
-
 pub async fn audit_page(
     State(s): State<AppState>,
     u: PageUser,
@@ -234,13 +211,4 @@ pub async fn audit_page(
             .collect(),
     };
     render(&page)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn beijing_time_is_utc_plus_eight() {
-        assert_eq!(super::beijing(0), "1970-01-01 08:00:00");
-        assert_eq!(super::beijing(1_798_761_600_000), "2027-01-01 08:00:00");
-    }
 }

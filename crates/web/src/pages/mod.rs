@@ -2,13 +2,17 @@
 //! session's CSRF token; the session lives in an HttpOnly, SameSite=Strict cookie.
 
 mod admin;
+mod agreement;
 mod auth;
+mod case;
 mod double_submit;
 mod home;
+mod intake;
 mod org;
 mod portal;
 mod portal_track;
 mod qr;
+mod workbench;
 
 use crate::error::describe;
 use crate::extract::PageUser;
@@ -34,6 +38,15 @@ pub fn routes() -> Router<AppState> {
         .route("/audit", get(admin::audit_page))
         .route("/admin/qr/{code}", get(qr::poster))
         .merge(portal::routes())
+        .route("/work", get(workbench::workbench))
+        .route(
+            "/cases",
+            get(workbench::case_list).post(intake::create_case),
+        )
+        .route("/cases/new", get(intake::new_case))
+        .route("/cases/{id}", get(case::case_page))
+        .route("/cases/{id}/actions", axum::routing::post(case::act))
+        .route("/cases/{id}/agreement", get(agreement::agreement))
         .route("/static/app.css", get(stylesheet))
 }
 
@@ -54,6 +67,10 @@ pub struct Nav {
     pub csrf: String,
     pub users: bool,
     pub audit: bool,
+    /// Reads cases: every role but the three admin duties.
+    pub cases: bool,
+    /// Registers cases (the intake form).
+    pub intake: bool,
 }
 
 impl Nav {
@@ -65,6 +82,8 @@ impl Nav {
             csrf: u.csrf.clone(),
             users: user.role.manages_users(),
             audit: user.role.reads_audit(),
+            cases: !user.role.is_admin_duty(),
+            intake: zhili_app::case::registers(user.role),
         })
     }
 }
@@ -109,4 +128,50 @@ pub fn error_page(e: &AppError) -> Response {
         message: body.message,
     };
     (status, render(&page)).into_response()
+}
+
+/// Beijing time for display (UTC+8, no daylight saving): `2026-03-02 09:30:00`.
+pub fn beijing(ms: i64) -> String {
+    let iso = zhili_domain::calendar::iso_beijing(ms);
+    format!("{} {}", &iso[..10], &iso[11..19])
+}
+
+/// Beijing time to the minute, for due dates in lists: `2026-03-02 09:30`.
+pub fn beijing_minute(ms: i64) -> String {
+    beijing(ms)[..16].to_owned()
+}
+
+/// Beijing date only: `2026-03-02`.
+pub fn beijing_date(ms: i64) -> String {
+    beijing(ms)[..10].to_owned()
+}
+
+/// Percent-encode a query-string value (everything but the unreserved characters).
+pub fn url_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn beijing_time_is_utc_plus_eight() {
+        assert_eq!(super::beijing(0), "1970-01-01 08:00:00");
+        assert_eq!(super::beijing(1_798_761_600_000), "2027-01-01 08:00:00");
+        assert_eq!(super::beijing_minute(0), "1970-01-01 08:00");
+        assert_eq!(super::beijing_date(-8 * 3_600_000 - 1), "1969-12-31");
+    }
+
+    #[test]
+    fn query_values_are_percent_encoded() {
+        assert_eq!(super::url_encode("邻 a&b=c"), "%E9%82%BB%20a%26b%3Dc");
+        assert_eq!(super::url_encode("2026-01-02"), "2026-01-02");
+    }
 }
