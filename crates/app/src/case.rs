@@ -9,14 +9,10 @@ use crate::App;
 use rand::Rng;
 use serde::Serialize;
 use zhili_domain::calendar::local_year;
-use zhili_domain::case::{
-    available, decide, needs_reason, Action, Case, CaseEvent, CaseKind, CaseState, Channel, Ending,
-    Point, Referral, Refusal,
-};
+use zhili_domain::case::{available, Action, Case, CaseEvent, CaseKind, CaseState, Channel, Point};
 use zhili_domain::category::Category;
-use zhili_domain::deadline::{due_at, limit_for};
 use zhili_domain::person::{Party, PhoneNo};
-use zhili_domain::routing::{candidates, default_rules, escalation, pick, Candidate};
+use zhili_domain::routing::default_rules;
 use zhili_domain::{DivisionCode, Level, NodeCode, Outcome, Page, Paged, ParseError, Role, Scope};
 
 pub struct PartyInput {
@@ -120,16 +116,16 @@ impl DuplicateHint {
     }
 }
 
-const TRACKING_ALPHABET: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
+pub(crate) const TRACKING_ALPHABET: &[u8] = b"23456789ABCDEFGHJKLMNPQRSTUVWXYZ";
 
-fn tracking_code() -> String {
+pub(crate) fn tracking_code() -> String {
     let mut rng = rand::rng();
     (0..10)
         .map(|_| TRACKING_ALPHABET[rng.random_range(0..TRACKING_ALPHABET.len())] as char)
         .collect()
 }
 
-fn text(
+pub(crate) fn text(
     field: &'static str,
     raw: &str,
     max: usize,
@@ -170,12 +166,12 @@ pub fn registers(role: Role) -> bool {
 }
 
 /// Roles that read cases at all (the three admin duties handle none).
-fn reads_cases(role: Role) -> bool {
+pub(crate) fn reads_cases(role: Role) -> bool {
     !role.is_admin_duty()
 }
 
 /// Roles that see parties unmasked (and whose reads are audited).
-fn sees_personal_data(role: Role) -> bool {
+pub(crate) fn sees_personal_data(role: Role) -> bool {
     matches!(
         role,
         Role::WindowClerk
@@ -343,7 +339,7 @@ impl App {
         })
     }
 
-    async fn category(&self, code: &str) -> AppResult<Category> {
+    pub(crate) async fn category(&self, code: &str) -> AppResult<Category> {
         self.categories()
             .await?
             .into_iter()
@@ -384,7 +380,11 @@ impl App {
     }
 
     /// Load a case the actor may see: 404 otherwise.
-    async fn visible_case(&self, actor: &Actor, id: i64) -> AppResult<(Case, Vec<NodeCode>)> {
+    pub(crate) async fn visible_case(
+        &self,
+        actor: &Actor,
+        id: i64,
+    ) -> AppResult<(Case, Vec<NodeCode>)> {
         self.require_case_reader(actor)?;
         let (case, held) = self
             .store
@@ -403,7 +403,7 @@ impl App {
         }
     }
 
-    fn is_assignee(actor: &Actor, case: &Case) -> bool {
+    pub(crate) fn is_assignee(actor: &Actor, case: &Case) -> bool {
         match (&actor.user, &case.assignee) {
             (Some(u), Some(a)) => &u.node == a,
             _ => false,
@@ -470,340 +470,6 @@ impl App {
     }
 
     /// Take one action on a case.
-    pub async fn act(&self, actor: &Actor, id: i64, req: ActionRequest) -> AppResult<CaseView> {
-        let (case, _) = self.visible_case(actor, id).await?;
-        let action = Action::parse(req.action.trim())?;
-        let role = actor.role().ok_or(AppError::Forbidden {
-            why: "the operator does not handle cases",
-        })?;
-        let to = match decide(case.status(), action, role, Self::is_assignee(actor, &case)) {
-            Ok(to) => to,
-            Err(Refusal::Forbidden) => {
-                self.audit_denied(
-                    actor,
-                    &format!("case.{}", action.as_str()),
-                    &format!("case:{id}"),
-                )
-                .await?;
-                return Err(AppError::Forbidden {
-                    why: "not this role's action on this case",
-                });
-            }
-            Err(Refusal::Illegal) => {
-                return Err(AppError::Conflict {
-                    field: "action",
-                    code: "case.illegal_transition",
-                    message: format!(
-                        "案件当前为「{}」{}，不能执行「{}」",
-                        case.state.label(),
-                        if case.suspended_at_ms.is_some() {
-                            "（已挂起）"
-                        } else {
-                            ""
-                        },
-                        action.label()
-                    ),
-                })
-            }
-        };
-        let reason = req
-            .reason
-            .as_deref()
-            .map(|r| text("reason", r, 2000, false))
-            .transpose()?
-            .flatten();
-        if needs_reason(action) && reason.is_none() {
-            return Err(ParseError::new(
-                "reason",
-                "case.reason_required",
-                format!("「{}」须填写理由", action.label()),
-            )
-            .into());
-        }
-        let now = self.now_ms();
-        let mut next = case.clone();
-        next.state = to.state;
-        next.updated_at_ms = now;
-        let mut held_by = None;
-        let mut payload = serde_json_lite(&[]);
-        match action {
-            Action::Assign | Action::Transfer => {
-                let node = match req
-                    .assignee
-                    .as_deref()
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                {
-                    Some(raw) => self.explicit_assignee(&case, raw).await?,
-                    None if action == Action::Assign => self.route(&case).await?,
-                    None => {
-                        return Err(ParseError::new(
-                            "assignee",
-                            "case.assignee_required",
-                            "转办须指定承办单位",
-                        )
-                        .into())
-                    }
-                };
-                if action == Action::Transfer && case.assignee.as_ref() == Some(&node) {
-                    return Err(ParseError::new(
-                        "assignee",
-                        "case.same_assignee",
-                        "转办对象与当前承办单位相同",
-                    )
-                    .into());
-                }
-                self.assign_to(&mut next, &node, now);
-                payload = serde_json_lite(&[
-                    ("assignee", node.to_string()),
-                    ("due_at_ms", next.due_at_ms.unwrap_or(0).to_string()),
-                ]);
-                held_by = Some(node);
-            }
-            Action::Escalate => {
-                let from = case.assignee.clone().ok_or(AppError::Conflict {
-                    field: "action",
-                    code: "case.illegal_transition",
-                    message: "案件尚未派遣，不能上报".into(),
-                })?;
-                let node = self.escalation_target(from.division()).await?;
-                next.escalations += 1;
-                self.assign_to(&mut next, &node, now);
-                payload = serde_json_lite(&[
-                    ("from", from.to_string()),
-                    ("assignee", node.to_string()),
-                    ("due_at_ms", next.due_at_ms.unwrap_or(0).to_string()),
-                ]);
-                held_by = Some(node);
-            }
-            Action::Return => {
-                payload = serde_json_lite(&[(
-                    "from",
-                    case.assignee
-                        .as_ref()
-                        .map(|a| a.to_string())
-                        .unwrap_or_default(),
-                )]);
-                next.assignee = None;
-                next.assigned_at_ms = None;
-                next.due_at_ms = None;
-            }
-            Action::Resolve => {
-                if case.kind == CaseKind::Dispute {
-                    let terms = req
-                        .agreement
-                        .as_deref()
-                        .map(|a| text("agreement", a, 5000, false))
-                        .transpose()?
-                        .flatten();
-                    let terms = terms.ok_or_else(|| {
-                        ParseError::new(
-                            "agreement",
-                            "case.agreement_required",
-                            "调解成功须填写协议内容",
-                        )
-                    })?;
-                    next.agreement = Some(terms);
-                }
-                next.ending = Some(Ending::Agreement);
-                next.ended_at_ms = Some(now);
-            }
-            Action::Fail => {
-                next.ending = Some(Ending::Failed);
-                next.ended_at_ms = Some(now);
-            }
-            Action::Refer => {
-                let r = req.referral.as_deref().unwrap_or("").trim();
-                let r = Referral::parse(r).map_err(|_| {
-                    ParseError::new(
-                        "referral",
-                        "case.referral_invalid",
-                        "引导分流须选择 litigation、arbitration 或 authority",
-                    )
-                })?;
-                next.referral = Some(r);
-                self.close(&mut next, now);
-                payload = serde_json_lite(&[("referral", r.as_str().into())]);
-            }
-            Action::VerifyAndClose => self.close(&mut next, now),
-            Action::Suspend => next.suspended_at_ms = Some(now),
-            Action::Resume => {
-                if let (Some(since), Some(due)) = (case.suspended_at_ms, case.due_at_ms) {
-                    next.due_at_ms = Some(due + (now - since)); // the clock stood still meanwhile
-                }
-                next.suspended_at_ms = None;
-            }
-            Action::Supervise => next.supervised = true,
-            Action::Accept | Action::Reject | Action::Start | Action::Remind => {}
-        }
-        let event = self.case_event(
-            actor,
-            now,
-            action.as_str(),
-            Some(case.state),
-            next.state,
-            reason.clone().unwrap_or_default(),
-            payload,
-        );
-        let audit = actor.audit(
-            now,
-            &format!("case.{}", action.as_str()),
-            format!("case:{id}"),
-            Outcome::Success,
-            case.number.clone(),
-        );
-        if !self
-            .store
-            .update_case(&next, case.version, event, audit, held_by.as_ref())
-            .await?
-        {
-            return Err(AppError::Conflict {
-                field: "",
-                code: "case.changed",
-                message: "案件刚被他人更新，请刷新后重试".into(),
-            });
-        }
-        let about = format!("案件 {}「{}」", next.number, next.title);
-        match (action, &next.assignee) {
-            (Action::Assign | Action::Transfer | Action::Escalate, Some(n)) => {
-                self.notify_node(
-                    n,
-                    id,
-                    "assigned",
-                    format!("{about}已派给本单位，请及时办理"),
-                )
-                .await
-            }
-            (Action::Remind, Some(n)) => {
-                let why = reason.unwrap_or_default();
-                self.notify_node(n, id, "remind", format!("{about}被催办：{why}"))
-                    .await
-            }
-            (Action::Supervise, Some(n)) => {
-                self.notify_node(n, id, "supervise", format!("{about}被列为督办案件"))
-                    .await
-            }
-            _ => {}
-        }
-        self.case_view(actor, id).await
-    }
-
-    fn close(&self, next: &mut Case, now: i64) {
-        next.closed_at_ms = Some(now);
-        next.closed_on_time = Some(next.due_at_ms.is_none_or(|d| now <= d));
-    }
-
-    fn assign_to(&self, next: &mut Case, node: &NodeCode, now: i64) {
-        let level = match node.division().level() {
-            Level::WorkArea => Level::Township,
-            l => l,
-        };
-        let limit = limit_for(&self.deadlines, next.kind, &next.category, level);
-        next.assignee = Some(node.clone());
-        next.assigned_at_ms = Some(now);
-        next.due_at_ms = Some(due_at(&self.calendar, now, limit));
-    }
-
-    /// A node named by the dispatcher (a node code or a username): it must exist and its
-    /// territory must contain the case.
-    async fn explicit_assignee(&self, case: &Case, raw: &str) -> AppResult<NodeCode> {
-        let node = match NodeCode::parse(raw) {
-            Ok(n) => n,
-            Err(_) => match self.store.credentials(raw).await? {
-                Some(c) => c.user.node,
-                None => {
-                    return Err(ParseError::new(
-                        "assignee",
-                        "case.assignee_unknown",
-                        format!("找不到承办单位或用户「{raw}」"),
-                    )
-                    .into())
-                }
-            },
-        };
-        if !node.division().contains(&case.community_code) || !self.node_exists(&node).await? {
-            return Err(ParseError::new(
-                "assignee",
-                "case.assignee_out_of_reach",
-                "承办单位须存在，且其辖区包含案件所在村居",
-            )
-            .into());
-        }
-        Ok(node)
-    }
-
-    /// Apply the routing rules: the most specific rule's target at its level, else up the hierarchy.
-    async fn route(&self, case: &Case) -> AppResult<NodeCode> {
-        let rules = self.store.routing_rules().await?;
-        let target =
-            pick(&rules, &case.community_code, case.kind, &case.category).map(|r| r.target.clone());
-        let mut tried = match target {
-            Some(t) => candidates(&t, &case.community_code),
-            None => Vec::new(),
-        };
-        // Last resort: the township the case is in, then the county.
-        if let Some(t) = case.community_code.parent() {
-            tried.push(Candidate::Division(t.clone()));
-            if let Some(c) = t.parent() {
-                tried.push(Candidate::Division(c));
-            }
-        }
-        self.first_existing(&tried)
-            .await?
-            .ok_or(AppError::Conflict {
-                field: "assignee",
-                code: "case.no_route",
-                message: "没有可派遣的承办单位，请手工指定".into(),
-            })
-    }
-
-    async fn escalation_target(&self, from: &DivisionCode) -> AppResult<NodeCode> {
-        let Some(c) = escalation(from) else {
-            return Err(AppError::Conflict {
-                field: "action",
-                code: "case.cannot_escalate",
-                message: "已在市级，无法继续上报".into(),
-            });
-        };
-        self.first_existing(&c).await?.ok_or(AppError::Conflict {
-            field: "action",
-            code: "case.cannot_escalate",
-            message: "上级单位不存在".into(),
-        })
-    }
-
-    async fn first_existing(&self, candidates: &[Candidate]) -> AppResult<Option<NodeCode>> {
-        for c in candidates {
-            match c {
-                Candidate::Unit {
-                    division,
-                    unit_type,
-                    kind,
-                    sector,
-                } => {
-                    if let Some(u) = self
-                        .store
-                        .find_unit(division, *unit_type, *kind, *sector)
-                        .await?
-                    {
-                        return Ok(Some(u.code));
-                    }
-                }
-                Candidate::Division(d) => {
-                    if self.store.division(d).await?.is_some() {
-                        return Ok(Some(NodeCode::Division(d.clone())));
-                    }
-                }
-                Candidate::Node(n) => {
-                    if self.node_exists(n).await? {
-                        return Ok(Some(n.clone()));
-                    }
-                }
-            }
-        }
-        Ok(None)
-    }
-
     /// Open cases in `community` that name one of these people (by name or phone): the
     /// intake form warns about them before anything is written. Names are trimmed and phones
     /// normalised as `create_case` stores them; a community the actor cannot register in
@@ -860,129 +526,9 @@ impl App {
         q.scope = actor.scope.clone();
         Ok(self.store.list_cases(&q, page).await?)
     }
-
-    /// The resident's view by tracking code (no account): nothing about any person.
-    pub async fn track(&self, code: &str) -> AppResult<TrackView> {
-        let code = code.trim().to_ascii_uppercase();
-        if code.len() != 10 || !code.bytes().all(|b| TRACKING_ALPHABET.contains(&b)) {
-            return Err(AppError::NotFound { what: "case" });
-        }
-        let case = self
-            .store
-            .case_by_tracking(&code)
-            .await?
-            .ok_or(AppError::NotFound { what: "case" })?;
-        let events = self.store.case_events(case.id).await?;
-        let handled_by = match &case.assignee {
-            Some(n) => Some(self.node_name(n).await?),
-            None => None,
-        };
-        let category_name = self
-            .category(&case.category)
-            .await
-            .map(|c| c.name)
-            .unwrap_or_default();
-        Ok(TrackView {
-            number: case.number.clone(),
-            title: case.title.clone(),
-            category_name,
-            state: case.state,
-            state_label: case.state.label(),
-            created_at_ms: case.created_at_ms,
-            handled_by,
-            can_rate: case.state == CaseState::Closed && case.rating.is_none(),
-            rating: case.rating,
-            timeline: events
-                .iter()
-                .filter(|e| !matches!(e.action.as_str(), "remind" | "supervise"))
-                .map(|e| TrackStep {
-                    at_ms: e.at_ms,
-                    label: public_label(&e.action),
-                    state: e.to_state,
-                })
-                .collect(),
-        })
-    }
-
-    /// The resident rates a closed case once, 1–5.
-    pub async fn rate(
-        &self,
-        code: &str,
-        score: i64,
-        comment: Option<&str>,
-        source: &str,
-    ) -> AppResult<TrackView> {
-        if !(1..=5).contains(&score) {
-            return Err(ParseError::new("score", "case.score_invalid", "评分应为 1–5").into());
-        }
-        let comment = comment
-            .map(|c| text("comment", c, 500, false))
-            .transpose()?
-            .flatten();
-        let code_up = code.trim().to_ascii_uppercase();
-        let case = self
-            .store
-            .case_by_tracking(&code_up)
-            .await?
-            .ok_or(AppError::NotFound { what: "case" })?;
-        if case.state != CaseState::Closed {
-            return Err(AppError::Conflict {
-                field: "score",
-                code: "case.not_closed",
-                message: "案件结案后才能评价".into(),
-            });
-        }
-        if case.rating.is_some() {
-            return Err(AppError::Conflict {
-                field: "score",
-                code: "case.already_rated",
-                message: "该案件已评价".into(),
-            });
-        }
-        let now = self.now_ms();
-        let mut next = case.clone();
-        next.rating = Some(score);
-        next.rating_comment = comment.clone();
-        next.updated_at_ms = now;
-        let resident = Actor {
-            user: None,
-            scope: Scope::Subtree(case.community_code.clone()),
-            source: source.to_owned(),
-        };
-        let mut event = self.case_event(
-            &resident,
-            now,
-            "rate",
-            Some(case.state),
-            case.state,
-            comment.unwrap_or_default(),
-            serde_json_lite(&[("score", score.to_string())]),
-        );
-        event.actor = "resident".into();
-        let mut audit = resident.audit(
-            now,
-            "case.rate",
-            format!("case:{}", case.id),
-            Outcome::Success,
-            score.to_string(),
-        );
-        audit.actor = "resident".into();
-        if !self
-            .store
-            .update_case(&next, case.version, event, audit, None)
-            .await?
-        {
-            return Err(AppError::Conflict {
-                field: "",
-                code: "case.changed",
-                message: "案件刚被更新，请刷新后重试".into(),
-            });
-        }
-        self.track(&code_up).await
-    }
 }
 
-fn parse_parties(input: &[PartyInput], kind: CaseKind) -> AppResult<Vec<Party>> {
+pub(crate) fn parse_parties(input: &[PartyInput], kind: CaseKind) -> AppResult<Vec<Party>> {
     if input.len() > 20 {
         return Err(
             ParseError::new("parties", "case.too_many_parties", "当事人不能超过 20 人").into(),
@@ -1015,19 +561,8 @@ fn parse_parties(input: &[PartyInput], kind: CaseKind) -> AppResult<Vec<Party>> 
     Ok(out)
 }
 
-/// What a resident reads for a timeline step.
-fn public_label(action: &str) -> String {
-    match action {
-        "create" => "已登记".into(),
-        "rate" => "已评价".into(),
-        other => Action::parse(other)
-            .map(|a| a.label().to_owned())
-            .unwrap_or_else(|_| other.to_owned()),
-    }
-}
-
 /// A flat JSON object of string values (the event payload), without a JSON dependency.
-fn serde_json_lite(pairs: &[(&str, String)]) -> String {
+pub(crate) fn serde_json_lite(pairs: &[(&str, String)]) -> String {
     let esc = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"");
     let body: Vec<String> = pairs
         .iter()

@@ -6,6 +6,8 @@ pub mod actor;
 pub mod audit;
 pub mod auth;
 pub mod case;
+mod case_action;
+mod case_public;
 pub mod case_stats;
 pub mod clock;
 pub mod demo;
