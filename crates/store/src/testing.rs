@@ -8,6 +8,8 @@ use std::sync::Arc;
 pub struct TestDb {
     pub label: &'static str,
     pub db: Arc<Db>,
+    /// The URL that opens this database (for starting the binary on it).
+    pub url: String,
     schema: Option<(String, String)>,
     _dir: Option<tempfile::TempDir>,
 }
@@ -18,9 +20,11 @@ impl TestDb {
         let db = Db::open(&DatabaseUrl::sqlite_in(dir.path()))
             .await
             .expect("open SQLite");
+        let url = format!("sqlite://{}", dir.path().join("zhili.db").display());
         Self {
             label: "sqlite",
             db: Arc::new(db),
+            url,
             schema: None,
             _dir: Some(dir),
         }
@@ -51,6 +55,7 @@ impl TestDb {
         Self {
             label: "postgres",
             db: Arc::new(db),
+            url,
             schema: Some((base.to_owned(), schema)),
             _dir: None,
         }
