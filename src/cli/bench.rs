@@ -28,16 +28,38 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 64)]
         concurrency: usize,
     },
+    /// Load synthetic cases into a fresh SQLite database (default 1,000,000), then time the
+    /// case list (page of 50, filtered) for users at township, county and city level, and
+    /// report the process's resident memory.
+    List {
+        #[arg(long, default_value_t = 1_000_000)]
+        cases: usize,
+        /// List requests per scenario.
+        #[arg(long, default_value_t = 200)]
+        requests: usize,
+    },
 }
 
 pub async fn bench(c: BenchCommand) -> Result<ExitCode> {
-    let BenchCommand::Intake {
-        url,
-        username,
-        password,
-        cases,
-        concurrency,
-    } = c;
+    match c {
+        BenchCommand::Intake {
+            url,
+            username,
+            password,
+            cases,
+            concurrency,
+        } => intake(url, username, password, cases, concurrency).await,
+        BenchCommand::List { cases, requests } => super::bench_list::list(cases, requests).await,
+    }
+}
+
+async fn intake(
+    url: Option<String>,
+    username: String,
+    password: String,
+    cases: usize,
+    concurrency: usize,
+) -> Result<ExitCode> {
     let (base, _server) = match url {
         Some(u) => (u.trim_end_matches('/').to_owned(), None),
         None => {

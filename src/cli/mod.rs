@@ -3,6 +3,7 @@
 
 mod admin;
 mod bench;
+mod bench_list;
 mod server;
 
 use anyhow::{Context, Result};

@@ -86,6 +86,7 @@ mod user;
 
 pub mod testing;
 
+pub use case::BenchCase;
 pub use url::DatabaseUrl;
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
@@ -139,7 +140,7 @@ impl Db {
                     .synchronous(SqliteSynchronous::Full)
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(10))
-                    .pragma("cache_size", "-65536");
+                    .pragma("cache_size", "-16384");
                 // One writer in-process (SQLite has one anyway); several readers beside it (WAL).
                 let write = SqlitePoolOptions::new()
                     .max_connections(1)
@@ -188,6 +189,18 @@ impl Db {
             Backend::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await,
         };
         r.map_err(|e| StoreError::Backend(format!("migration failed: {e}")))
+    }
+
+    /// Refresh the query planner's statistics (SQLite `ANALYZE`; PostgreSQL `ANALYZE`). Run
+    /// after large loads; the server also runs it at start-up.
+    pub async fn analyze(&self) -> Result<(), StoreError> {
+        run(async {
+            on_write!(self, |tx| {
+                sqlx::raw_sql("ANALYZE").execute(&mut *tx).await?;
+            });
+            Ok(())
+        })
+        .await
     }
 
     pub async fn close(&self) {
