@@ -117,6 +117,9 @@ impl Db {
     pub async fn open(url: &DatabaseUrl) -> Result<Self, StoreError> {
         let db = Self::connect(url).await?;
         db.migrate().await?;
+        if let Backend::Sqlite { write, .. } = &db.backend {
+            sqlx::raw_sql("PRAGMA optimize=0x10002").execute(write).await.map_err(|e| StoreError::from(DbError::from(e)))?;
+        }
         Ok(db)
     }
 
@@ -191,8 +194,9 @@ impl Db {
         r.map_err(|e| StoreError::Backend(format!("migration failed: {e}")))
     }
 
-    /// Refresh the query planner's statistics (SQLite `ANALYZE`; PostgreSQL `ANALYZE`). Run
-    /// after large loads; the server also runs it at start-up.
+    /// Refresh the query planner's statistics (`ANALYZE` on either backend). Run after large
+    /// loads; at start-up `open` runs SQLite's cheaper `PRAGMA optimize`, and PostgreSQL's
+    /// autovacuum keeps its own statistics.
     pub async fn analyze(&self) -> Result<(), StoreError> {
         run(async {
             on_write!(self, |tx| {
