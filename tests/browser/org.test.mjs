@@ -1,59 +1,16 @@
 // Browser test: sign in on the login page and browse the organisation tree from the city
 // down to a community, in Debian's Chromium driven by playwright-core, against a real
 // `zhili demo` on a fresh data directory. Screenshots go to docs/screenshots/ for the README.
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { mkdtempSync, mkdirSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, dirname } from "node:path";
-import { fileURLToPath } from "node:url";
-import net from "node:net";
-import { chromium } from "playwright-core";
+import { join } from "node:path";
+import { useZhiliDemo, newPage, shots } from "./support.mjs";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const bin = process.env.ZHILI_BIN || join(root, "target", "release", "zhili");
-const shots = join(root, "docs", "screenshots");
-let server, base, browser, dataDir;
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, "127.0.0.1", () => { const p = s.address().port; s.close(() => resolve(p)); });
-    s.on("error", reject);
-  });
-}
-
-async function waitHealthy(url, ms) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    try { if ((await fetch(url)).ok) return; } catch { /* not yet */ }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`zhili demo not healthy at ${url} within ${ms} ms`);
-}
-
-before(async () => {
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  dataDir = mkdtempSync(join(tmpdir(), "zhili-browser-"));
-  server = spawn(bin, ["demo", "--addr", `127.0.0.1:${port}`, "--data-dir", dataDir], { stdio: ["ignore", "inherit", "inherit"] });
-  await waitHealthy(`${base}/healthz`, 60_000);
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
-  mkdirSync(shots, { recursive: true });
-});
-
-after(async () => {
-  await browser?.close();
-  server?.kill("SIGTERM");
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-});
+const env = useZhiliDemo();
 
 test("a dispatcher signs in and browses from the county to a community", async () => {
-  const page = await browser.newPage({ viewport: { width: 1200, height: 900 }, locale: "zh-CN" });
+  const base = env.base;
+  const page = await newPage(env);
   await page.goto(`${base}/org`);
   assert.match(page.url(), /\/login$/, "an anonymous visitor is sent to the login page");
   await page.getByLabel("用户名").fill("zhifu-dispatcher");

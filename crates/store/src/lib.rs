@@ -118,7 +118,10 @@ impl Db {
         let db = Self::connect(url).await?;
         db.migrate().await?;
         if let Backend::Sqlite { write, .. } = &db.backend {
-            sqlx::raw_sql("PRAGMA optimize=0x10002").execute(write).await.map_err(|e| StoreError::from(DbError::from(e)))?;
+            sqlx::raw_sql("PRAGMA optimize=0x10002")
+                .execute(write)
+                .await
+                .map_err(|e| StoreError::from(DbError::from(e)))?;
         }
         Ok(db)
     }
