@@ -79,7 +79,7 @@ pub(crate) fn empty(id: &str, title: &str) -> String {
     s
 }
 
-const ROW: f64 = 26.0;
+const ROW: f64 = 28.0;
 const LABEL_W: f64 = 112.0;
 const BAR_MAX: f64 = 236.0;
 
@@ -99,14 +99,14 @@ pub fn bar_chart(id: &str, title: &str, data: &[(String, i64)], color: &str) -> 
         let _ = write!(
             s,
             "<g><title>{full}：{value}</title>\
-             <text x=\"{lx}\" y=\"{ty}\" text-anchor=\"end\" font-size=\"13\" fill=\"{INK}\">{label}</text>\
+             <text x=\"{lx}\" y=\"{ty}\" text-anchor=\"end\" font-size=\"14\" fill=\"{INK}\">{label}</text>\
              <rect class=\"bar\" x=\"{bx}\" y=\"{by}\" width=\"{w}\" height=\"{bh}\" rx=\"2\" fill=\"{color}\"/>\
-             <text x=\"{vx}\" y=\"{ty}\" font-size=\"13\" fill=\"{INK}\">{value}</text></g>",
+             <text x=\"{vx}\" y=\"{ty}\" font-size=\"14\" fill=\"{INK}\">{value}</text></g>",
             full = escape(label),
-            label = escape(&short(label, 8)),
+            label = escape(&short(label, 7)),
             color = escape(color),
             lx = n(LABEL_W - 6.0),
-            ty = n(y + 17.0),
+            ty = n(y + 19.0),
             bx = n(LABEL_W),
             by = n(y + 4.0),
             w = n(w),

@@ -79,7 +79,7 @@ pub fn trend_chart(
         let _ = write!(
             s,
             "<line x1=\"{l}\" x2=\"{r}\" y1=\"{ty}\" y2=\"{ty}\" stroke=\"{LINE}\"/>\
-             <text x=\"{tx}\" y=\"{ly}\" text-anchor=\"end\" font-size=\"11\" fill=\"{MUTED}\">{tick}</text>",
+             <text x=\"{tx}\" y=\"{ly}\" text-anchor=\"end\" font-size=\"12\" fill=\"{MUTED}\">{tick}</text>",
             l = n(LEFT),
             r = n(right),
             ty = n(ty),
@@ -94,7 +94,7 @@ pub fn trend_chart(
         if i % every == 0 {
             let _ = write!(
                 s,
-                "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" font-size=\"11\" fill=\"{MUTED}\">{}</text>",
+                "<text x=\"{}\" y=\"{}\" text-anchor=\"middle\" font-size=\"12\" fill=\"{MUTED}\">{}</text>",
                 n(x(i)),
                 n(BOTTOM + 18.0),
                 escape(label)
@@ -112,7 +112,7 @@ pub fn trend_chart(
         let _ = write!(
             s,
             "<line x1=\"{a}\" x2=\"{b}\" y1=\"12\" y2=\"12\" stroke=\"{c}\" stroke-width=\"2.5\"{dash}/>\
-             <text x=\"{t}\" y=\"16\" font-size=\"12\" fill=\"{INK}\">{name}</text>",
+             <text x=\"{t}\" y=\"16\" font-size=\"13\" fill=\"{INK}\">{name}</text>",
             a = n(lx),
             b = n(lx + 18.0),
             c = escape(color),
@@ -173,7 +173,7 @@ fn rate_line(
     for (v, label) in [(0.0, "0%"), (0.5, "50%"), (1.0, "100%")] {
         let _ = write!(
             s,
-            "<text x=\"{}\" y=\"{}\" font-size=\"11\" fill=\"{RED}\">{label}</text>",
+            "<text x=\"{}\" y=\"{}\" font-size=\"12\" fill=\"{RED}\">{label}</text>",
             n(right + 5.0),
             n(y(v) + 4.0)
         );
