@@ -6,6 +6,7 @@ pub mod error;
 pub mod extract;
 pub mod limit;
 pub mod pages;
+pub mod svg;
 
 use axum::http::{header, HeaderValue};
 use axum::routing::get;

@@ -428,9 +428,7 @@ pub async fn stats(
     u: ApiUser,
     Query(f): Query<StatsFilter>,
 ) -> ApiResult<Json<CaseStats>> {
-    let today =
-        zhili_domain::calendar::format_date(zhili_domain::calendar::local_day(s.app.now_ms()));
-    let year_start = format!("{}-01-01", &today[..4]);
+    let (year_start, today) = zhili_app::case_stats::default_period(s.app.now_ms());
     let from = f.from.unwrap_or(year_start);
     let to = f.to.unwrap_or(today);
     Ok(Json(

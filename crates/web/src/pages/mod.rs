@@ -5,9 +5,11 @@ mod admin;
 mod agreement;
 mod auth;
 mod case;
+mod dashboard;
 mod double_submit;
 mod home;
 mod intake;
+mod metrics;
 mod org;
 mod portal;
 mod portal_track;
@@ -39,6 +41,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/qr/{code}", get(qr::poster))
         .merge(portal::routes())
         .route("/work", get(workbench::workbench))
+        .route("/dashboard", get(dashboard::dashboard))
         .route(
             "/cases",
             get(workbench::case_list).post(intake::create_case),
@@ -67,7 +70,7 @@ pub struct Nav {
     pub csrf: String,
     pub users: bool,
     pub audit: bool,
-    /// Reads cases: every role but the three admin duties.
+    /// Reads cases (and their statistics, 统计分析): every role but the three admin duties.
     pub cases: bool,
     /// Registers cases (the intake form).
     pub intake: bool,

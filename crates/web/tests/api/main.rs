@@ -6,6 +6,7 @@ mod helpers;
 mod auth;
 mod case_pages;
 mod cases;
+mod dashboard;
 mod organisation;
 mod pages;
 mod portal;
