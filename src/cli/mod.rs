@@ -89,7 +89,11 @@ pub async fn run(args: Args) -> Result<ExitCode> {
             .with_context(|| format!("打开数据库 / opening {}", url.redacted()))?,
     );
     tracing::info!(database = %url.redacted(), "database ready");
-    let app = App::new(db.clone(), Arc::new(SystemClock), Settings::default());
+    let settings = Settings {
+        attachments_dir: Some(args.data_dir.join("attachments")),
+        ..Settings::default()
+    };
+    let app = App::new(db.clone(), Arc::new(SystemClock), settings);
     let code = match args.command {
         Command::Demo(a) => server::demo(&app, &args.data_dir, a).await?,
         Command::Serve(a) => server::serve(&app, a).await?,

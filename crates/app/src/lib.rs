@@ -3,6 +3,7 @@
 //! No HTTP and no SQL here; storage is reached through the traits in `ports`.
 
 pub mod actor;
+pub mod attachment;
 pub mod audit;
 pub mod auth;
 pub mod case;
@@ -39,6 +40,8 @@ pub struct Settings {
     pub max_failed_logins: i64,
     /// How long a locked account stays locked (default 15 min).
     pub lockout_ms: i64,
+    /// Where case attachments are stored (`DATA_DIR/attachments`); `None` refuses uploads.
+    pub attachments_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for Settings {
@@ -48,6 +51,7 @@ impl Default for Settings {
             session_max_ms: 12 * 3600 * 1000,
             max_failed_logins: 5,
             lockout_ms: 15 * 60 * 1000,
+            attachments_dir: None,
         }
     }
 }

@@ -4,7 +4,9 @@
 
 use async_trait::async_trait;
 use thiserror::Error;
-use zhili_domain::case::{Case, CaseEvent, CaseKind, CaseState, Channel, MediationSession, Point};
+use zhili_domain::case::{
+    Attachment, Case, CaseEvent, CaseKind, CaseState, Channel, MediationSession, Point,
+};
 use zhili_domain::category::Category;
 use zhili_domain::person::Party;
 use zhili_domain::routing::RoutingRule;
@@ -388,6 +390,14 @@ pub trait CaseStore: Send + Sync {
         audit: AuditEntry,
     ) -> StoreResult<MediationSession>;
     async fn sessions(&self, case_id: i64) -> StoreResult<Vec<MediationSession>>;
+    /// Record an attachment already written to disk, with its timeline entry and audit record.
+    async fn add_attachment(
+        &self,
+        a: &Attachment,
+        event: NewCaseEvent,
+        audit: AuditEntry,
+    ) -> StoreResult<Attachment>;
+    async fn attachments(&self, case_id: i64) -> StoreResult<Vec<Attachment>>;
     /// Find a unit for routing: at `division`, of this type, kind and sector.
     async fn find_unit(
         &self,

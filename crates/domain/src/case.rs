@@ -545,3 +545,36 @@ pub struct MediationSession {
     pub created_by: Option<i64>,
     pub created_at_ms: i64,
 }
+
+/// A file attached to a case (a photo of the damage, a contract, a medical record).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Attachment {
+    pub id: i64,
+    pub case_id: i64,
+    pub file_name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    /// The file's name under the data directory's `attachments/`.
+    #[serde(skip)]
+    pub stored_name: String,
+    pub uploaded_by: Option<i64>,
+    pub created_at_ms: i64,
+}
+
+/// The largest attachment accepted (10 MiB).
+pub const MAX_ATTACHMENT_BYTES: usize = 10 * 1024 * 1024;
+
+/// What a file really is, from its first bytes (the declared type is not trusted):
+/// JPEG, PNG or PDF; anything else is refused.
+pub fn sniff_attachment(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if bytes.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
+        Some("image/png")
+    } else if bytes.starts_with(b"%PDF-") {
+        Some("application/pdf")
+    } else {
+        None
+    }
+}

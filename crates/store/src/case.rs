@@ -153,14 +153,14 @@ impl EventRow {
     }
 }
 
-const INSERT_EVENT: &str = "INSERT INTO case_events (case_id, at, actor_id, actor, role, source, action, from_state, to_state, reason, payload) \
+pub(crate) const INSERT_EVENT: &str = "INSERT INTO case_events (case_id, at, actor_id, actor, role, source, action, from_state, to_state, reason, payload) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
 
 /// Append a timeline entry inside a write transaction.
 macro_rules! insert_event {
     ($tx:ident, $case_id:expr, $e:expr) => {{
         let e = $e;
-        sqlx::query(INSERT_EVENT)
+        sqlx::query($crate::case::INSERT_EVENT)
             .bind($case_id)
             .bind(e.at_ms)
             .bind(e.actor_id)
@@ -588,3 +588,5 @@ impl Db {
         .await
     }
 }
+
+pub(crate) use insert_event as insert_event_public;

@@ -9,7 +9,7 @@ use sqlx::{Database, Encode, QueryBuilder, Type};
 use zhili_app::ports::{
     CaseCounts, CaseQuery, CaseStore, NewCaseEvent, NewCaseRecord, StoreResult, Upserted,
 };
-use zhili_domain::case::{Case, CaseEvent, MediationSession};
+use zhili_domain::case::{Attachment, Case, CaseEvent, MediationSession};
 use zhili_domain::category::Category;
 use zhili_domain::routing::RoutingRule;
 use zhili_domain::{
@@ -302,6 +302,19 @@ impl CaseStore for Db {
 
     async fn sessions(&self, case_id: i64) -> StoreResult<Vec<MediationSession>> {
         self.sessions_impl(case_id).await
+    }
+
+    async fn add_attachment(
+        &self,
+        a: &Attachment,
+        event: NewCaseEvent,
+        audit: AuditEntry,
+    ) -> StoreResult<Attachment> {
+        self.add_attachment_impl(a, event, audit).await
+    }
+
+    async fn attachments(&self, case_id: i64) -> StoreResult<Vec<Attachment>> {
+        self.attachments_impl(case_id).await
     }
 
     async fn find_unit(

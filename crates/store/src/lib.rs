@@ -71,6 +71,7 @@ macro_rules! append_audit {
     }};
 }
 
+mod attachment;
 mod audit;
 mod case;
 mod case_query;

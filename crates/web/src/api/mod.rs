@@ -1,5 +1,6 @@
 //! The JSON API, `/api/v1/…`. Bearer tokens only; errors as `{"code","message","field"}`.
 
+mod attachment;
 mod audit;
 mod auth;
 pub mod case;
@@ -46,6 +47,16 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/api/v1/cases/{id}/sessions",
             get(case::list_sessions).post(case::add_session),
+        )
+        .route(
+            "/api/v1/cases/{id}/attachments",
+            get(attachment::list)
+                .post(attachment::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(12 * 1024 * 1024)),
+        )
+        .route(
+            "/api/v1/cases/{id}/attachments/{aid}",
+            get(attachment::download),
         )
         .route("/api/v1/track/{code}", get(case::track))
         .route("/api/v1/track/{code}/rating", post(case::rate))

@@ -478,3 +478,103 @@ async fn case_numbers_count_per_county_and_lists_filter() {
         );
     }
 }
+
+#[tokio::test]
+async fn attachments_are_type_and_size_checked_stored_and_their_downloads_audited() {
+    for app in spawn_all().await {
+        let clerk = app.user("clerk", "window_clerk", TOWN).await;
+        let (_, c) = app
+            .post(&clerk, "/api/v1/cases", dispute("带附件的纠纷"))
+            .await;
+        let id = c["id"].as_i64().unwrap();
+        let url = |name: &str| app.url(&format!("/api/v1/cases/{id}/attachments?name={name}"));
+        let pdf = b"%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n".to_vec();
+        let r = app
+            .http
+            .post(url("%E5%90%88%E5%90%8C.pdf"))
+            .bearer_auth(&clerk)
+            .header("content-type", "application/pdf")
+            .body(pdf.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED, "{}", app.label);
+        let a: Value = r.json().await.unwrap();
+        assert_eq!(
+            (a["file_name"].as_str(), a["size"].as_i64()),
+            (Some("合同.pdf"), Some(pdf.len() as i64))
+        );
+        // An executable calling itself a PDF, a lie about the type, and an oversize file: 422 on `file`, nothing stored.
+        for (body, ctype) in [
+            (b"MZ\x90\x00 not a pdf".to_vec(), "application/pdf"),
+            (pdf.clone(), "image/png"),
+        ] {
+            let r = app
+                .http
+                .post(url("x.pdf"))
+                .bearer_auth(&clerk)
+                .header("content-type", ctype)
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+            assert_eq!(r.json::<Value>().await.unwrap()["field"], "file");
+        }
+        let mut big = b"%PDF-".to_vec();
+        big.resize(10 * 1024 * 1024 + 1, b'0');
+        let r = app
+            .http
+            .post(url("big.pdf"))
+            .bearer_auth(&clerk)
+            .header("content-type", "application/pdf")
+            .body(big)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            r.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}: over 10 MB",
+            app.label
+        );
+        let (_, list) = app
+            .get(&clerk, &format!("/api/v1/cases/{id}/attachments"))
+            .await;
+        assert_eq!(
+            list.as_array().map(Vec::len),
+            Some(1),
+            "only the good file was kept"
+        );
+        let disp = app.user("disp", "dispatcher", TOWN).await;
+        let aid = a["id"].as_i64().unwrap();
+        let got = app
+            .http
+            .get(app.url(&format!("/api/v1/cases/{id}/attachments/{aid}")))
+            .bearer_auth(&disp)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(got.headers()["content-type"], "application/pdf");
+        assert_eq!(got.bytes().await.unwrap().to_vec(), pdf);
+        let other = app.user("other", "dispatcher", "370602002000").await;
+        assert_eq!(
+            app.get(&other, &format!("/api/v1/cases/{id}/attachments/{aid}"))
+                .await
+                .0,
+            StatusCode::NOT_FOUND
+        );
+        let auditor = app.login("auditor", "zhili-demo").await;
+        let (_, log) = app
+            .get(
+                &auditor,
+                &format!("/api/v1/audit?object=case:{id}&action=case.read_attachment"),
+            )
+            .await;
+        assert!(
+            items(&log).iter().any(|r| r["actor"] == "disp"),
+            "{}: the download is audited",
+            app.label
+        );
+    }
+}

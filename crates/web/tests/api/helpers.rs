@@ -13,6 +13,7 @@ pub struct TestApp {
     pub http: reqwest::Client,
     pub admin: String,
     _db: TestDb,
+    _files: tempfile::TempDir,
     _shutdown: tokio::sync::oneshot::Sender<()>,
 }
 
@@ -25,7 +26,12 @@ pub async fn spawn_all() -> Vec<TestApp> {
 }
 
 async fn spawn(t: TestDb) -> TestApp {
-    let app = App::new(t.db.clone(), Arc::new(SystemClock), Settings::default());
+    let files = tempfile::tempdir().unwrap();
+    let settings = Settings {
+        attachments_dir: Some(files.path().to_path_buf()),
+        ..Settings::default()
+    };
+    let app = App::new(t.db.clone(), Arc::new(SystemClock), settings);
     let operator =
         zhili_app::Actor::operator(Scope::Subtree(DivisionCode::parse("370600000000").unwrap()));
     app.prepare_demo(&operator).await.expect("demo data");
@@ -50,6 +56,7 @@ async fn spawn(t: TestDb) -> TestApp {
         http,
         admin: String::new(),
         _db: t,
+        _files: files,
         _shutdown: tx,
     };
     t.admin = t.login("admin", "zhili-demo").await;

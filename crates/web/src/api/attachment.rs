@@ -1,0 +1,114 @@
+//! Case attachments over the API: `POST` the file's bytes as the body (`?name=` gives its
+//! file name; the declared `Content-Type` must match what the bytes are), list, download.
+
+use crate::error::ApiResult;
+use crate::extract::ApiUser;
+use crate::AppState;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use zhili_domain::calendar::iso_beijing;
+use zhili_domain::case::Attachment;
+
+#[derive(Deserialize)]
+pub struct UploadQuery {
+    name: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct AttachmentResponse {
+    id: i64,
+    file_name: String,
+    content_type: String,
+    size: i64,
+    sha256: String,
+    created_at: String,
+}
+
+impl From<Attachment> for AttachmentResponse {
+    fn from(a: Attachment) -> Self {
+        Self {
+            id: a.id,
+            file_name: a.file_name,
+            content_type: a.content_type,
+            size: a.size,
+            sha256: a.sha256,
+            created_at: iso_beijing(a.created_at_ms),
+        }
+    }
+}
+
+pub async fn upload(
+    State(s): State<AppState>,
+    u: ApiUser,
+    Path(id): Path<i64>,
+    Query(q): Query<UploadQuery>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<(StatusCode, Json<AttachmentResponse>)> {
+    let declared = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
+    let a = s
+        .app
+        .add_attachment(
+            &u.actor,
+            id,
+            q.name.as_deref().unwrap_or(""),
+            declared,
+            body.to_vec(),
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(a.into())))
+}
+
+pub async fn list(
+    State(s): State<AppState>,
+    u: ApiUser,
+    Path(id): Path<i64>,
+) -> ApiResult<Json<Vec<AttachmentResponse>>> {
+    Ok(Json(
+        s.app
+            .attachments(&u.actor, id)
+            .await?
+            .into_iter()
+            .map(AttachmentResponse::from)
+            .collect(),
+    ))
+}
+
+/// RFC 5987 encoding for a non-ASCII file name in Content-Disposition.
+fn encode(name: &str) -> String {
+    name.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+pub async fn download(
+    State(s): State<AppState>,
+    u: ApiUser,
+    Path((id, aid)): Path<(i64, i64)>,
+) -> ApiResult<Response> {
+    let (a, bytes) = s.app.attachment_file(&u.actor, id, aid).await?;
+    let disposition = format!(
+        "attachment; filename=\"attachment\"; filename*=UTF-8''{}",
+        encode(&a.file_name)
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, a.content_type),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        bytes,
+    )
+        .into_response())
+}
