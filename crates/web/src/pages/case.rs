@@ -92,6 +92,9 @@ struct CasePage {
     forms: Vec<ActionForm>,
     referrals: Vec<(&'static str, &'static str)>,
     error: Option<String>,
+    /// (id, file name, size) of each attachment.
+    attachments: Vec<(i64, String, String)>,
+    can_attach: bool,
 }
 
 fn level_label(level: &str) -> &'static str {
@@ -284,6 +287,21 @@ async fn case_page_for(
             .map(|r| (r.as_str(), r.label()))
             .collect(),
         error: refused.map(|(_, _, m)| m),
+        attachments: app
+            .attachments(&u.actor, id)
+            .await?
+            .into_iter()
+            .map(|a| {
+                (
+                    a.id,
+                    a.file_name,
+                    format!("{:.1} KB", a.size as f64 / 1024.0),
+                )
+            })
+            .collect(),
+        can_attach: u
+            .actor
+            .may(|r| zhili_app::case::registers(r) || r == zhili_domain::Role::Dispatcher),
     })
 }
 

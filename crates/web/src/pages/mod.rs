@@ -5,6 +5,7 @@ mod admin;
 mod agreement;
 mod auth;
 mod case;
+mod case_files;
 mod dashboard;
 mod double_submit;
 mod home;
@@ -50,6 +51,12 @@ pub fn routes() -> Router<AppState> {
         .route("/cases/{id}", get(case::case_page))
         .route("/cases/{id}/actions", axum::routing::post(case::act))
         .route("/cases/{id}/agreement", get(agreement::agreement))
+        .route(
+            "/cases/{id}/attachments",
+            axum::routing::post(case_files::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(12 * 1024 * 1024)),
+        )
+        .route("/cases/{id}/attachments/{aid}", get(case_files::download))
         .route("/static/app.css", get(stylesheet))
 }
 

@@ -578,3 +578,61 @@ async fn attachments_are_type_and_size_checked_stored_and_their_downloads_audite
         );
     }
 }
+
+#[tokio::test]
+async fn the_case_page_uploads_an_attachment_with_the_csrf_token_and_links_it() {
+    for app in spawn_all().await {
+        let clerk = app.user("clerk", "window_clerk", TOWN).await;
+        let (_, c) = app
+            .post(&clerk, "/api/v1/cases", dispute("页面上传附件"))
+            .await;
+        let id = c["id"].as_i64().unwrap();
+        let session = app.page_login("clerk", "Acc-pass-12345").await;
+        let html = app
+            .page(&session, &format!("/cases/{id}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        let csrf = hidden(&html, "csrf");
+        let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+        let form = |csrf: &str| {
+            let part = reqwest::multipart::Part::bytes(png.clone())
+                .file_name("现场照片.png")
+                .mime_str("image/png")
+                .unwrap();
+            reqwest::multipart::Form::new()
+                .text("csrf", csrf.to_owned())
+                .part("file", part)
+        };
+        let forged = app
+            .http
+            .post(app.url(&format!("/cases/{id}/attachments")))
+            .header("cookie", &session)
+            .multipart(form("forged"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(forged.status(), StatusCode::FORBIDDEN, "{}", app.label);
+        let ok = app
+            .http
+            .post(app.url(&format!("/cases/{id}/attachments")))
+            .header("cookie", &session)
+            .multipart(form(&csrf))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(ok.status(), StatusCode::SEE_OTHER, "{}", app.label);
+        let html = app
+            .page(&session, &format!("/cases/{id}"))
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            html.contains("现场照片.png") && html.contains(&format!("/cases/{id}/attachments/")),
+            "{}",
+            app.label
+        );
+    }
+}
