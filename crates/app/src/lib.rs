@@ -20,6 +20,7 @@ pub mod org;
 pub mod password;
 pub mod portal;
 pub mod ports;
+pub mod routing_admin;
 pub mod user;
 
 use std::sync::Arc;

@@ -340,6 +340,7 @@ pub trait CaseStore: Send + Sync {
         audit: AuditEntry,
     ) -> StoreResult<Upserted>;
     async fn routing_rules(&self) -> StoreResult<Vec<RoutingRule>>;
+    async fn delete_routing_rule(&self, id: i64, audit: AuditEntry) -> StoreResult<()>;
     /// Add rules (ids are assigned by the store).
     async fn insert_routing_rules(
         &self,

@@ -131,6 +131,10 @@ impl CaseStore for Db {
         self.routing_rules_impl().await
     }
 
+    async fn delete_routing_rule(&self, id: i64, audit: AuditEntry) -> StoreResult<()> {
+        self.delete_routing_rule_impl(id, audit).await
+    }
+
     async fn insert_routing_rules(
         &self,
         rules: &[RoutingRule],

@@ -150,3 +150,23 @@ impl Db {
         .await
     }
 }
+
+impl Db {
+    pub(crate) async fn delete_routing_rule_impl(
+        &self,
+        id: i64,
+        audit: AuditEntry,
+    ) -> StoreResult<()> {
+        run(async {
+            on_write!(self, |tx| {
+                sqlx::query("DELETE FROM routing_rules WHERE id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await?;
+                append_audit!(tx, audit);
+            });
+            Ok(())
+        })
+        .await
+    }
+}

@@ -7,6 +7,7 @@ pub mod case;
 mod division;
 mod notice;
 mod org;
+mod routing;
 mod user;
 
 use crate::AppState;
@@ -57,6 +58,14 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/api/v1/cases/{id}/attachments/{aid}",
             get(attachment::download),
+        )
+        .route(
+            "/api/v1/routing-rules",
+            get(routing::list_rules).post(routing::add_rule),
+        )
+        .route(
+            "/api/v1/routing-rules/{id}",
+            axum::routing::delete(routing::remove_rule),
         )
         .route("/api/v1/track/{code}", get(case::track))
         .route("/api/v1/track/{code}/rating", post(case::rate))

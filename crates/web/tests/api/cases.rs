@@ -636,3 +636,68 @@ async fn the_case_page_uploads_an_attachment_with_the_csrf_token_and_links_it() 
         );
     }
 }
+
+#[tokio::test]
+async fn a_system_admin_edits_the_routing_rules_and_assignment_follows_them() {
+    for app in spawn_all().await {
+        let sys = app.login("sysadmin", "zhili-demo").await;
+        let (_, rules) = app.get(&sys, "/api/v1/routing-rules").await;
+        assert!(
+            rules.as_array().unwrap().len() >= 10,
+            "{}: the default rules",
+            app.label
+        );
+        let clerk = app.user("clerk", "window_clerk", TOWN).await;
+        let disp = app.user("disp", "dispatcher", TOWN).await;
+        assert_eq!(
+            app.post(
+                &disp,
+                "/api/v1/routing-rules",
+                json!({"target": "committee:township"})
+            )
+            .await
+            .0,
+            StatusCode::FORBIDDEN,
+            "dispatchers read, system admins edit"
+        );
+        let (status, bad) = app
+            .post(
+                &sys,
+                "/api/v1/routing-rules",
+                json!({"target": "sector:county"}),
+            )
+            .await;
+        assert_eq!(
+            (status, bad["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("target"))
+        );
+        // In 向阳街道, neighbour disputes now go to the township committee.
+        let (status, rule) = app.post(&sys, "/api/v1/routing-rules", json!({"within": TOWN, "kind": "dispute", "category": "neighbour", "target": "committee:township"})).await;
+        assert_eq!(status, StatusCode::CREATED, "{rule}");
+        let (_, c) = app.post(&clerk, "/api/v1/cases", dispute("规则测试")).await;
+        let id = c["id"].as_i64().unwrap();
+        act(&app, &disp, id, json!({"action": "accept"})).await;
+        let (_, routed) = act(&app, &disp, id, json!({"action": "assign"})).await;
+        assert_eq!(
+            routed["assignee"]["node"], "370602001000-M01",
+            "{}: the more specific rule wins",
+            app.label
+        );
+        let rid = rule["id"].as_i64().unwrap();
+        let del = app
+            .http
+            .delete(app.url(&format!("/api/v1/routing-rules/{rid}")))
+            .bearer_auth(&sys)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(del.status(), StatusCode::NO_CONTENT);
+        let (_, c2) = app
+            .post(&clerk, "/api/v1/cases", dispute("规则删除后"))
+            .await;
+        let id2 = c2["id"].as_i64().unwrap();
+        act(&app, &disp, id2, json!({"action": "accept"})).await;
+        let (_, routed2) = act(&app, &disp, id2, json!({"action": "assign"})).await;
+        assert_eq!(routed2["assignee"]["node"], "370602001001-M01");
+    }
+}
