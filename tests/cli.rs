@@ -227,3 +227,20 @@ fn serve_stops_gracefully_on_sigterm() {
     let status = child.wait().unwrap();
     assert!(status.success(), "a SIGTERM ends serve cleanly: {status:?}");
 }
+
+#[test]
+fn a_bad_deadlines_file_in_the_data_directory_is_refused_with_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("deadlines.csv"),
+        "kind,category,level,limit\ndispute,,community,10d\nhazard,,,soon\n",
+    )
+    .unwrap();
+    let o = zhili(dir.path(), &["migrate"], None);
+    assert!(!o.status.success());
+    assert!(
+        text(&o).contains("deadlines.csv") && text(&o).contains("第 3 行"),
+        "{}",
+        text(&o)
+    );
+}

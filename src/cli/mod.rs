@@ -89,10 +89,18 @@ pub async fn run(args: Args) -> Result<ExitCode> {
             .with_context(|| format!("打开数据库 / opening {}", url.redacted()))?,
     );
     tracing::info!(database = %url.redacted(), "database ready");
-    let settings = Settings {
+    let mut settings = Settings {
         attachments_dir: Some(args.data_dir.join("attachments")),
         ..Settings::default()
     };
+    let custom = args.data_dir.join("deadlines.csv");
+    if custom.exists() {
+        let text = std::fs::read_to_string(&custom)
+            .with_context(|| format!("读取 / reading {}", custom.display()))?;
+        settings.deadlines = zhili_domain::deadline::parse_rules(&text)
+            .map_err(|e| anyhow::anyhow!("{}: {}", custom.display(), e.message))?;
+        tracing::info!(file = %custom.display(), rules = settings.deadlines.len(), "deadline rules loaded");
+    }
     let app = App::new(db.clone(), Arc::new(SystemClock), settings);
     let code = match args.command {
         Command::Demo(a) => server::demo(&app, &args.data_dir, a).await?,

@@ -43,6 +43,8 @@ pub struct Settings {
     pub lockout_ms: i64,
     /// Where case attachments are stored (`DATA_DIR/attachments`); `None` refuses uploads.
     pub attachments_dir: Option<std::path::PathBuf>,
+    /// Deadline rules (see `data/deadlines.csv`); the built-in file's rules by default.
+    pub deadlines: Vec<zhili_domain::deadline::DeadlineRule>,
 }
 
 impl Default for Settings {
@@ -53,6 +55,7 @@ impl Default for Settings {
             max_failed_logins: 5,
             lockout_ms: 15 * 60 * 1000,
             attachments_dir: None,
+            deadlines: zhili_domain::deadline::default_deadlines(),
         }
     }
 }
@@ -79,12 +82,13 @@ impl App {
             tracing::error!(error = %e, "the built-in calendar does not parse; counting weekends only");
             Default::default()
         });
+        let deadlines = Arc::new(settings.deadlines.clone());
         Self {
             store,
             clock,
             settings,
             calendar: Arc::new(calendar),
-            deadlines: Arc::new(zhili_domain::deadline::default_deadlines()),
+            deadlines,
             categories: Arc::new(std::sync::RwLock::new(None)),
         }
     }

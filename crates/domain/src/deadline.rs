@@ -78,6 +78,57 @@ pub fn default_deadlines() -> Vec<DeadlineRule> {
     ]
 }
 
+/// Read rules from `kind,category,level,limit` lines (`#` comments, a header line allowed);
+/// a bad line is named by its number.
+pub fn parse_rules(text: &str) -> Result<Vec<DeadlineRule>, crate::error::ParseError> {
+    use crate::error::ParseError;
+    let mut out = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        let line = raw.split('#').next().unwrap_or("").trim();
+        if line.is_empty() || line.starts_with("kind,") {
+            continue;
+        }
+        let bad = |why: String| {
+            ParseError::new(
+                "deadlines",
+                "deadline.line_invalid",
+                format!("第 {} 行：{why}", i + 1),
+            )
+        };
+        let f: Vec<&str> = line.split(',').map(str::trim).collect();
+        if f.len() != 4 {
+            return Err(bad("应有 4 列：kind,category,level,limit".into()));
+        }
+        let kind = if f[0].is_empty() {
+            None
+        } else {
+            Some(CaseKind::parse(f[0]).map_err(|e| bad(e.message))?)
+        };
+        let category = (!f[1].is_empty()).then(|| f[1].to_owned());
+        let level = if f[2].is_empty() {
+            None
+        } else {
+            Some(Level::parse(f[2]).map_err(|e| bad(e.message))?)
+        };
+        let (n, unit) = f[3].split_at(f[3].len().saturating_sub(1));
+        let n: u32 = n
+            .parse()
+            .map_err(|_| bad(format!("时限「{}」应为如 10d 或 30m", f[3])))?;
+        let limit = match unit {
+            "d" if n > 0 => Limit::WorkingDays(n),
+            "m" if n > 0 => Limit::Minutes(n),
+            _ => return Err(bad(format!("时限「{}」应为如 10d 或 30m", f[3]))),
+        };
+        out.push(DeadlineRule {
+            kind,
+            category,
+            level,
+            limit,
+        });
+    }
+    Ok(out)
+}
+
 /// The most specific rule's limit; 15 working days when nothing matches.
 pub fn limit_for(rules: &[DeadlineRule], kind: CaseKind, category: &str, level: Level) -> Limit {
     rules
@@ -100,6 +151,16 @@ pub fn due_at(calendar: &Calendar, assigned_at_ms: i64, limit: Limit) -> i64 {
 mod tests {
     use super::*;
     use crate::calendar::{day_start_ms, parse_date};
+
+    #[test]
+    fn the_shipped_rules_file_is_the_default_and_bad_lines_are_named() {
+        let shipped = parse_rules(include_str!("../../../data/deadlines.csv")).unwrap();
+        assert_eq!(shipped, default_deadlines());
+        let err =
+            parse_rules("kind,category,level,limit\ndispute,,community,ten days\n").unwrap_err();
+        assert!(err.message.starts_with("第 2 行"), "{}", err.message);
+        assert!(parse_rules("dispute,,village,10d").is_err());
+    }
 
     #[test]
     fn the_most_specific_limit_applies() {
