@@ -58,11 +58,12 @@ where
         qb.push(" AND kind = ").push_bind(k.as_str().to_owned());
     }
     if let Some(c) = &q.category {
-        qb.push(" AND (category = ")
+        // A category and its children (`neighbour`, `neighbour.noise`): codes use only
+        // [a-z0-9_.], so the range [c, c + "/") holds exactly those, as an index range.
+        qb.push(" AND category >= ")
             .push_bind(c.clone())
-            .push(" OR category LIKE ")
-            .push_bind(format!("{c}.%"))
-            .push(")");
+            .push(" AND category < ")
+            .push_bind(format!("{c}/"));
     }
     if let Some(c) = q.channel {
         qb.push(" AND channel = ").push_bind(c.as_str().to_owned());
