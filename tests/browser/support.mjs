@@ -12,8 +12,11 @@ import { chromium } from "playwright-core";
 
 export const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const bin = process.env.ZHILI_BIN || join(root, "target", "release", "zhili");
-/** Where the README's screenshots go. */
-export const shots = join(root, "docs", "screenshots");
+/**
+ * Where screenshots go: a temporary directory, so a test run leaves the tree clean. To refresh
+ * the README's pictures run `ZHILI_SCREENSHOTS=1 node --test` (they go to docs/screenshots/).
+ */
+export const shots = process.env.ZHILI_SCREENSHOTS ? join(root, "docs", "screenshots") : join(tmpdir(), "zhili-screenshots");
 /** Every demo account's password. */
 export const DEMO_PASSWORD = "zhili-demo";
 

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod auth;
+mod case_admin;
 mod case_pages;
 mod cases;
 mod dashboard;
