@@ -11,6 +11,7 @@ mod double_submit;
 mod home;
 mod intake;
 mod metrics;
+mod notice;
 mod org;
 mod portal;
 mod portal_track;
@@ -42,6 +43,11 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/qr/{code}", get(qr::poster))
         .merge(portal::routes())
         .route("/work", get(workbench::workbench))
+        .route("/notifications", get(notice::notices))
+        .route(
+            "/notifications/read",
+            axum::routing::post(notice::mark_all_read),
+        )
         .route("/dashboard", get(dashboard::dashboard))
         .route(
             "/cases",

@@ -236,3 +236,47 @@ async fn a_system_admin_edits_the_routing_rules_and_assignment_follows_them() {
         assert_eq!(routed2["assignee"]["node"], "370602001001-M01");
     }
 }
+
+#[tokio::test]
+async fn the_assigned_body_reads_its_notifications_on_a_page_and_marks_them_read() {
+    for app in spawn_all().await {
+        let clerk = app.user("clerk", "window_clerk", TOWN).await;
+        let disp = app.user("disp", "dispatcher", TOWN).await;
+        app.user("med", "mediator", "370602001001-M01").await;
+        let (_, c) = app.post(&clerk, "/api/v1/cases", dispute("通知测试")).await;
+        let id = c["id"].as_i64().unwrap();
+        act(&app, &disp, id, json!({"action": "accept"})).await;
+        act(&app, &disp, id, json!({"action": "assign"})).await;
+        let session = app.page_login("med", "Acc-pass-12345").await;
+        let html = app
+            .page(&session, "/notifications")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            html.contains("新派案件")
+                && html.contains(&format!("/cases/{id}"))
+                && html.contains("未读 1 条"),
+            "{}",
+            app.label
+        );
+        let csrf = hidden(&html, "csrf");
+        let r = app
+            .http
+            .post(app.url("/notifications/read"))
+            .header("cookie", &session)
+            .form(&[("csrf", csrf.as_str())])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        let html = app
+            .page(&session, "/notifications")
+            .await
+            .text()
+            .await
+            .unwrap();
+        assert!(html.contains("未读 0 条"), "{}", app.label);
+    }
+}
