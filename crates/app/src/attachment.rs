@@ -46,7 +46,7 @@ impl App {
         declared_type: Option<&str>,
         bytes: Vec<u8>,
     ) -> AppResult<Attachment> {
-        let view = self.case_view(actor, case_id).await?;
+        let (case, _) = self.visible_case(actor, case_id).await?;
         if !actor.may(|r| crate::case::registers(r) || r == Role::Dispatcher) {
             self.audit_denied(actor, "case.attach", &format!("case:{case_id}"))
                 .await?;
@@ -103,7 +103,7 @@ impl App {
             uploaded_by: actor.user.as_ref().map(|u| u.id),
             created_at_ms: now,
         };
-        let state = view.case.state;
+        let state = case.state;
         let mut event = self.case_event(
             actor,
             now,
@@ -134,7 +134,7 @@ impl App {
     }
 
     pub async fn attachments(&self, actor: &Actor, case_id: i64) -> AppResult<Vec<Attachment>> {
-        self.case_view(actor, case_id).await?;
+        self.visible_case(actor, case_id).await?;
         Ok(self.store.attachments(case_id).await?)
     }
 

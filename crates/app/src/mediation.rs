@@ -62,8 +62,7 @@ impl App {
         case_id: i64,
         req: NewSessionRequest,
     ) -> AppResult<MediationSession> {
-        let view = self.case_view(actor, case_id).await?;
-        let case = view.case;
+        let (case, _) = self.visible_case(actor, case_id).await?;
         let is_assignee =
             matches!((&actor.user, &case.assignee), (Some(u), Some(a)) if &u.node == a);
         let allowed = actor.may(|r| {
@@ -120,7 +119,7 @@ impl App {
     }
 
     pub async fn sessions(&self, actor: &Actor, case_id: i64) -> AppResult<Vec<MediationSession>> {
-        self.case_view(actor, case_id).await?;
+        self.visible_case(actor, case_id).await?;
         Ok(self.store.sessions(case_id).await?)
     }
 }

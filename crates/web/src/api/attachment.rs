@@ -80,9 +80,13 @@ pub async fn list(
     ))
 }
 
-/// RFC 5987 encoding for a non-ASCII file name in Content-Disposition.
-fn encode(name: &str) -> String {
-    name.bytes()
+/// A file's bytes as a response: its type, and its (possibly Chinese) name RFC 5987-encoded
+/// in Content-Disposition (`attachment` to save it, `inline` to show it). The API and the case
+/// page both answer downloads with this.
+pub fn file_response(a: Attachment, bytes: Vec<u8>, disposition: &str) -> Response {
+    let encoded: String = a
+        .file_name
+        .bytes()
         .map(|b| {
             if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
                 (b as char).to_string()
@@ -90,7 +94,17 @@ fn encode(name: &str) -> String {
                 format!("%{b:02X}")
             }
         })
-        .collect()
+        .collect();
+    let header_value =
+        format!("{disposition}; filename=\"attachment\"; filename*=UTF-8''{encoded}");
+    (
+        [
+            (header::CONTENT_TYPE, a.content_type),
+            (header::CONTENT_DISPOSITION, header_value),
+        ],
+        bytes,
+    )
+        .into_response()
 }
 
 pub async fn download(
@@ -99,16 +113,5 @@ pub async fn download(
     Path((id, aid)): Path<(i64, i64)>,
 ) -> ApiResult<Response> {
     let (a, bytes) = s.app.attachment_file(&u.actor, id, aid).await?;
-    let disposition = format!(
-        "attachment; filename=\"attachment\"; filename*=UTF-8''{}",
-        encode(&a.file_name)
-    );
-    Ok((
-        [
-            (header::CONTENT_TYPE, a.content_type),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(file_response(a, bytes, "attachment"))
 }

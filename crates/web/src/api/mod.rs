@@ -1,6 +1,6 @@
 //! The JSON API, `/api/v1/…`. Bearer tokens only; errors as `{"code","message","field"}`.
 
-mod attachment;
+pub(crate) mod attachment;
 mod audit;
 mod auth;
 pub mod case;

@@ -4,7 +4,6 @@ use super::{case::parse_id, error_page};
 use crate::extract::PageUser;
 use crate::AppState;
 use axum::extract::{Multipart, Path, State};
-use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use zhili_app::AppError;
 use zhili_domain::ParseError;
@@ -79,29 +78,7 @@ pub async fn download(
         return error_page(&AppError::NotFound { what: "attachment" });
     };
     match s.app.attachment_file(&u.actor, id, aid).await {
-        Ok((a, bytes)) => {
-            let encoded: String = a
-                .file_name
-                .bytes()
-                .map(|b| {
-                    if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
-                        (b as char).to_string()
-                    } else {
-                        format!("%{b:02X}")
-                    }
-                })
-                .collect();
-            let disposition =
-                format!("inline; filename=\"attachment\"; filename*=UTF-8''{encoded}");
-            (
-                [
-                    (header::CONTENT_TYPE, a.content_type),
-                    (header::CONTENT_DISPOSITION, disposition),
-                ],
-                bytes,
-            )
-                .into_response()
-        }
+        Ok((a, bytes)) => crate::api::attachment::file_response(a, bytes, "inline"),
         Err(e) => error_page(&e),
     }
 }
