@@ -8,6 +8,7 @@ use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use zhili_app::division::DivisionFiles;
+use zhili_app::registry_import::ImportKind;
 use zhili_app::user::NewUserRequest;
 use zhili_app::App;
 
@@ -21,6 +22,28 @@ pub enum ImportCommand {
         #[arg(long, default_value_t = 2023)]
         edition: i32,
     },
+    /// Grids (GeoJSON, CSV or XLSX): all-or-nothing unless --skip-invalid.
+    Grids(RegistryImport),
+    /// Buildings (CSV or XLSX).
+    Buildings(RegistryImport),
+    /// Dwellings (CSV or XLSX).
+    Dwellings(RegistryImport),
+    /// Residents (CSV or XLSX): name,id_number,phone,community_code[,…].
+    Residents(RegistryImport),
+    /// Occupancy links (CSV or XLSX): id_number,dwelling_code,kind[,from,to].
+    Occupancy(RegistryImport),
+}
+
+#[derive(clap::Args, Debug)]
+pub struct RegistryImport {
+    /// The file (.csv, .xlsx, .geojson/.json).
+    pub file: PathBuf,
+    /// Import the valid rows and report exactly which were skipped.
+    #[arg(long)]
+    pub skip_invalid: bool,
+    /// Coordinate system of the file: wgs84 (default) or gcj02 (Chinese web maps).
+    #[arg(long, default_value = "wgs84")]
+    pub crs: String,
 }
 
 #[derive(Subcommand, Debug)]
@@ -49,7 +72,20 @@ pub enum AuditCommand {
 }
 
 pub async fn import(app: &App, c: ImportCommand) -> Result<ExitCode> {
-    let ImportCommand::Divisions { dir, edition } = c;
+    let (kind, args) = match c {
+        ImportCommand::Divisions { dir, edition } => {
+            return import_divisions(app, dir, edition).await
+        }
+        ImportCommand::Grids(a) => (ImportKind::Grids, a),
+        ImportCommand::Buildings(a) => (ImportKind::Buildings, a),
+        ImportCommand::Dwellings(a) => (ImportKind::Dwellings, a),
+        ImportCommand::Residents(a) => (ImportKind::Residents, a),
+        ImportCommand::Occupancy(a) => (ImportKind::Occupancy, a),
+    };
+    super::registry_import::run(app, &operator(app).await?, kind, args).await
+}
+
+async fn import_divisions(app: &App, dir: Option<PathBuf>, edition: i32) -> Result<ExitCode> {
     let files = match dir {
         None => DivisionFiles::embedded(),
         Some(d) => {

@@ -4,6 +4,7 @@
 mod admin;
 mod bench;
 mod bench_list;
+mod registry_import;
 mod server;
 
 use anyhow::{Context, Result};
@@ -33,6 +34,16 @@ pub struct Args {
     /// `sqlite://PATH` or `postgres://…` (default: SQLite in the data directory).
     #[arg(long, global = true, env = "ZHILI_DATABASE_URL")]
     pub database_url: Option<String>,
+    /// The registry's encryption key, 64 hex characters (default: `DATA_DIR/registry.key`,
+    /// created on first use). Keep it secret and back it up: without it the ID numbers and
+    /// phones stored in the registry cannot be read.
+    #[arg(
+        long,
+        global = true,
+        env = "ZHILI_REGISTRY_KEY",
+        hide_env_values = true
+    )]
+    pub registry_key: Option<String>,
     /// Log as JSON lines (for collectors) instead of text.
     #[arg(long, global = true, env = "ZHILI_LOG_JSON")]
     pub log_json: bool,
@@ -60,6 +71,38 @@ pub enum Command {
     /// Benchmarks over HTTP (report their figures with the machine they ran on).
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+}
+
+/// The registry's keys: from configuration, or `DATA_DIR/registry.key` (created, mode 0600).
+fn registry_vault(
+    configured: Option<&str>,
+    data_dir: &std::path::Path,
+) -> Result<zhili_app::vault::Vault> {
+    use zhili_app::vault::Vault;
+    if let Some(k) = configured {
+        return Vault::from_hex(k).context("--registry-key / ZHILI_REGISTRY_KEY");
+    }
+    let path = data_dir.join("registry.key");
+    if !path.exists() {
+        std::fs::create_dir_all(data_dir)
+            .with_context(|| format!("creating {}", data_dir.display()))?;
+        let mut f = std::fs::OpenOptions::new();
+        f.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut f, 0o600);
+        match f.open(&path) {
+            Ok(mut file) => {
+                std::io::Write::write_all(&mut file, Vault::generate_hex().as_bytes())
+                    .with_context(|| format!("writing {}", path.display()))?;
+                tracing::warn!(file = %path.display(), "created a new registry key: back it up");
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e).with_context(|| format!("creating {}", path.display())),
+        }
+    }
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
+    Vault::from_hex(&text).with_context(|| path.display().to_string())
 }
 
 pub fn init_tracing(json: bool) {
@@ -101,6 +144,10 @@ pub async fn run(args: Args) -> Result<ExitCode> {
             .map_err(|e| anyhow::anyhow!("{}: {}", custom.display(), e.message))?;
         tracing::info!(file = %custom.display(), rules = settings.deadlines.len(), "deadline rules loaded");
     }
+    settings.vault = Some(registry_vault(
+        args.registry_key.as_deref(),
+        &args.data_dir,
+    )?);
     let app = App::new(db.clone(), Arc::new(SystemClock), settings);
     let code = match args.command {
         Command::Demo(a) => server::demo(&app, &args.data_dir, a).await?,

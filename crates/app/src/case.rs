@@ -274,8 +274,24 @@ impl App {
             )
             .into());
         }
-        let community = DivisionCode::parse(&req.community_code)
-            .map_err(|e| ParseError::new("community_code", e.code, e.message))?;
+        let location = req
+            .location
+            .map(|(lat, lon)| Point::new(lat, lon))
+            .transpose()?;
+        // A point inside a grid places the case in that grid and its community; an address
+        // alone keeps the community given.
+        let grid = match location {
+            Some(p) => self
+                .locate_grid(p)
+                .await?
+                .filter(|g| actor.scope.sees_division(&g.community())),
+            None => None,
+        };
+        let community = match &grid {
+            Some(g) => g.community(),
+            None => DivisionCode::parse(&req.community_code)
+                .map_err(|e| ParseError::new("community_code", e.code, e.message))?,
+        };
         if community.level() != Level::Community
             || !actor.scope.sees_division(&community)
             || self.store.division(&community).await?.is_none()
@@ -287,10 +303,6 @@ impl App {
             )
             .into());
         }
-        let location = req
-            .location
-            .map(|(lat, lon)| Point::new(lat, lon))
-            .transpose()?;
         let parties = parse_parties(&req.parties, kind)?;
         let now = self.now_ms();
         let names: Vec<String> = parties.iter().map(|p| p.name.clone()).collect();
@@ -309,6 +321,7 @@ impl App {
             year: local_year(now),
             address,
             location,
+            grid_code: grid.map(|g| g.to_string()),
             parties,
             created_by: actor.user.as_ref().map(|u| u.id),
             tracking_code: tracking_code(),

@@ -14,14 +14,21 @@ pub mod clock;
 pub mod demo;
 pub mod division;
 pub mod error;
+pub mod grid;
+mod import_rows;
+pub mod import_table;
 pub mod mediation;
 pub mod notice;
 pub mod org;
 pub mod password;
 pub mod portal;
 pub mod ports;
+mod ports_registry;
+pub mod registry;
+pub mod registry_import;
 pub mod routing_admin;
 pub mod user;
+pub mod vault;
 
 use std::sync::Arc;
 
@@ -45,6 +52,9 @@ pub struct Settings {
     pub attachments_dir: Option<std::path::PathBuf>,
     /// Deadline rules (see `data/deadlines.csv`); the built-in file's rules by default.
     pub deadlines: Vec<zhili_domain::deadline::DeadlineRule>,
+    /// The registry's keys (see `vault.rs`); `None` makes a random one that lives as long as
+    /// the process (tests), so the binary always supplies one.
+    pub vault: Option<vault::Vault>,
 }
 
 impl Default for Settings {
@@ -56,6 +66,7 @@ impl Default for Settings {
             lockout_ms: 15 * 60 * 1000,
             attachments_dir: None,
             deadlines: zhili_domain::deadline::default_deadlines(),
+            vault: None,
         }
     }
 }
@@ -71,6 +82,9 @@ pub struct App {
     pub(crate) deadlines: Arc<Vec<zhili_domain::deadline::DeadlineRule>>,
     pub(crate) categories:
         Arc<std::sync::RwLock<Option<Arc<Vec<zhili_domain::category::Category>>>>>,
+    pub(crate) vault: vault::Vault,
+    /// The point → grid index, built from the stored grids on first use and after imports.
+    pub(crate) grid_index: Arc<std::sync::RwLock<Option<Arc<grid::GridLookup>>>>,
 }
 
 /// The working-day calendar shipped with Zhili (2025–2027; see the file's header).
@@ -83,7 +97,12 @@ impl App {
             Default::default()
         });
         let deadlines = Arc::new(settings.deadlines.clone());
+        let vault = settings.vault.clone().unwrap_or_else(|| {
+            vault::Vault::from_hex(&vault::Vault::generate_hex()).expect("a generated key is valid")
+        });
         Self {
+            vault,
+            grid_index: Arc::new(std::sync::RwLock::new(None)),
             store,
             clock,
             settings,

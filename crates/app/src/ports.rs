@@ -2,6 +2,7 @@
 //! SQLite and PostgreSQL; tests can implement them in memory. Every write that changes the
 //! organisation or accounts takes the `AuditEntry` describing it and commits both together.
 
+pub use crate::ports_registry::*;
 use async_trait::async_trait;
 use thiserror::Error;
 use zhili_domain::case::{
@@ -223,7 +224,14 @@ pub trait AuditStore: Send + Sync {
 
 /// Everything the use cases need, in one object.
 pub trait Store:
-    DivisionStore + OrgStore + UserStore + SessionStore + AuditStore + CaseStore + NoticeStore
+    DivisionStore
+    + OrgStore
+    + UserStore
+    + SessionStore
+    + AuditStore
+    + CaseStore
+    + NoticeStore
+    + RegistryStore
 {
     /// `sqlite` or `postgres`, for logs and the health page.
     fn backend(&self) -> &'static str;
@@ -242,6 +250,8 @@ pub struct NewCaseRecord {
     pub year: i64,
     pub address: Option<String>,
     pub location: Option<Point>,
+    /// The grid the point lies in, if any.
+    pub grid_code: Option<String>,
     pub parties: Vec<Party>,
     pub created_by: Option<i64>,
     pub tracking_code: String,

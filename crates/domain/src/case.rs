@@ -470,6 +470,8 @@ pub struct Case {
     pub community_code: crate::division::DivisionCode,
     pub address: Option<String>,
     pub location: Option<Point>,
+    /// The grid the case's point lies in (`community code + 3 digits`), if any.
+    pub grid_code: Option<String>,
     pub state: CaseState,
     pub suspended_at_ms: Option<i64>,
     pub supervised: bool,

@@ -9,7 +9,7 @@ use zhili_domain::case::{
 use zhili_domain::person::{Party, PartyRole};
 use zhili_domain::{AuditEntry, DivisionCode, NodeCode, Role};
 
-pub(crate) const CASE_COLUMNS: &str = "id, number, tracking_code, kind, category, title, description, channel, community_code, address, lat, lon, \
+pub(crate) const CASE_COLUMNS: &str = "id, number, tracking_code, kind, category, title, description, channel, community_code, address, lat, lon, grid_code, \
      state, suspended_at, supervised, assignee_code, assigned_at, due_at, outcome, agreement, referral, escalations, rating, rating_comment, \
      created_by, created_at, updated_at, ended_at, closed_at, closed_on_time, version";
 
@@ -27,6 +27,7 @@ pub(crate) struct CaseRow {
     address: Option<String>,
     lat: Option<f64>,
     lon: Option<f64>,
+    grid_code: Option<String>,
     state: String,
     suspended_at: Option<i64>,
     supervised: bool,
@@ -67,6 +68,7 @@ impl CaseRow {
                 (Some(lat), Some(lon)) => Some(Point { lat, lon }),
                 _ => None,
             },
+            grid_code: self.grid_code,
             state: CaseState::parse(&self.state).map_err(|e| c("cases.state", e))?,
             suspended_at_ms: self.suspended_at,
             supervised: self.supervised,
@@ -196,7 +198,7 @@ macro_rules! insert_case {
                 let number = case_number(&county, n.year, seq);
                 let id: i64 = sqlx::query_scalar(
                     "INSERT INTO cases (number, tracking_code, kind, category, title, description, channel, community_code, address, lat, lon, \
-                     state, created_by, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14) RETURNING id",
+                     state, created_by, created_at, updated_at, grid_code) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14, $15) RETURNING id",
                 )
                 .bind(&number)
                 .bind(&n.tracking_code)
@@ -212,6 +214,7 @@ macro_rules! insert_case {
                 .bind(CaseState::Submitted.as_str())
                 .bind(n.created_by)
                 .bind(n.at_ms)
+                .bind(n.grid_code.as_deref())
                 .fetch_one(&mut *$tx)
                 .await?;
                 for (i, p) in n.parties.iter().enumerate() {
@@ -462,6 +465,7 @@ pub(crate) fn new_case(n: &NewCaseRecord, id: i64, number: String) -> Case {
         community_code: n.community_code.clone(),
         address: n.address.clone(),
         location: n.location,
+        grid_code: n.grid_code.clone(),
         state: CaseState::Submitted,
         suspended_at_ms: None,
         supervised: false,

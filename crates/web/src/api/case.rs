@@ -61,8 +61,8 @@ fn applicant() -> String {
 
 #[derive(Deserialize)]
 pub struct LocationBody {
-    lat: f64,
-    lon: f64,
+    pub(crate) lat: f64,
+    pub(crate) lon: f64,
 }
 
 #[derive(Deserialize)]
@@ -97,6 +97,7 @@ pub struct CaseResponse {
     community_name: Option<String>,
     address: Option<String>,
     location: Option<Point>,
+    grid_code: Option<String>,
     state: CaseState,
     state_label: &'static str,
     suspended: bool,
@@ -172,6 +173,7 @@ pub fn case_response(c: Case, now_ms: i64) -> CaseResponse {
         community_name: None,
         address: c.address,
         location: c.location,
+        grid_code: c.grid_code,
         state_label: c.state.label(),
         state: c.state,
         suspended: c.suspended_at_ms.is_some(),

@@ -7,6 +7,7 @@ pub mod case;
 mod division;
 mod notice;
 mod org;
+mod registry;
 mod routing;
 mod user;
 
@@ -72,6 +73,24 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/stats", get(case::stats))
         .route("/api/v1/notifications", get(notice::list_notices))
         .route("/api/v1/notifications/read", post(notice::mark_read))
+        .route("/api/v1/grids", get(registry::grids))
+        .route(
+            "/api/v1/grids/{code}/visits",
+            get(registry::visits).post(registry::add_visit),
+        )
+        .route("/api/v1/residents", get(registry::residents))
+        .route("/api/v1/residents/{id}", get(registry::resident))
+        .route("/api/v1/residents/{id}/reveal", post(registry::reveal))
+        .route("/api/v1/registry/consistency", get(registry::consistency))
+        .route("/api/v1/buildings", get(registry::buildings))
+        .route(
+            "/api/v1/buildings/{code}/dwellings",
+            get(registry::dwellings),
+        )
+        .route(
+            "/api/v1/import/{kind}",
+            post(registry::import).layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024)),
+        )
         .route("/api/v1/audit", get(audit::list_audit))
         .route("/api/v1/audit/verify", get(audit::verify_audit))
         .fallback(not_found)

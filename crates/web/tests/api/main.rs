@@ -11,4 +11,5 @@ mod dashboard;
 mod organisation;
 mod pages;
 mod portal;
+mod registry;
 mod users;

@@ -1,0 +1,212 @@
+//! Streaming, all-or-nothing imports into the registry: batches arrive over a channel and are
+//! written inside one transaction, which commits only when the importer says the whole file
+//! was valid and no row was refused here (a duplicate ID number, a dwelling that does not
+//! exist). Multi-row statements keep 7 million residents within a couple of minutes.
+
+use crate::{run, Backend, Db};
+use std::collections::HashSet;
+use zhili_app::ports::{
+    ImportBatch, ImportMsg, ImportWritten, NewOccupancy, NewResident, RowConflict, StoreResult,
+};
+
+/// Rows per multi-row INSERT (17 columns each: well under both backends' bind limits).
+const CHUNK: usize = 500;
+
+fn conflict(line: u64, column: &'static str, code: &'static str, message: &str) -> RowConflict {
+    RowConflict {
+        line,
+        column,
+        code,
+        message: message.to_owned(),
+    }
+}
+
+/// Write one batch inside `$tx`, adding refused rows to `$out.conflicts`.
+macro_rules! write_batch {
+    ($tx:ident, $batch:expr, $out:expr, $now:expr) => {{
+        match $batch {
+            ImportBatch::Grids(rows) => {
+                for (_, g) in rows {
+                    sqlx::query(
+                        "INSERT INTO grids (code, community_code, name, geometry, min_lon, min_lat, max_lon, max_lat, worker, assistants, captains, updated_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
+                         ON CONFLICT (code) DO UPDATE SET community_code = excluded.community_code, name = excluded.name, geometry = excluded.geometry, \
+                         min_lon = excluded.min_lon, min_lat = excluded.min_lat, max_lon = excluded.max_lon, max_lat = excluded.max_lat, \
+                         worker = COALESCE(excluded.worker, grids.worker), assistants = excluded.assistants, captains = excluded.captains, updated_at = excluded.updated_at",
+                    )
+                    .bind(g.code.as_str()).bind(g.community_code.as_str()).bind(&g.name).bind(&g.geometry)
+                    .bind(g.bbox[0]).bind(g.bbox[1]).bind(g.bbox[2]).bind(g.bbox[3])
+                    .bind(g.worker.as_deref()).bind(&g.assistants).bind(&g.captains).bind($now)
+                    .execute(&mut *$tx).await?;
+                    $out.written += 1;
+                }
+            }
+            ImportBatch::Buildings(rows) => {
+                for (_, b) in rows {
+                    sqlx::query(
+                        "INSERT INTO buildings (code, community_code, grid_code, name, address, lon, lat, floors, updated_at) \
+                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+                         ON CONFLICT (code) DO UPDATE SET grid_code = excluded.grid_code, name = excluded.name, address = excluded.address, \
+                         lon = excluded.lon, lat = excluded.lat, floors = excluded.floors, updated_at = excluded.updated_at",
+                    )
+                    .bind(b.code.as_str()).bind(b.community_code.as_str()).bind(b.grid_code.as_ref().map(|g| g.as_str()))
+                    .bind(&b.name).bind(&b.address).bind(b.location.map(|p| p.lon)).bind(b.location.map(|p| p.lat))
+                    .bind(b.floors).bind($now)
+                    .execute(&mut *$tx).await?;
+                    $out.written += 1;
+                }
+            }
+            ImportBatch::Dwellings(rows) => {
+                for (line, d) in rows {
+                    let n = sqlx::query(
+                        "INSERT INTO dwellings (code, building_code, community_code, unit, floor, room, use_type, area, updated_at) \
+                         SELECT $1, b.code, b.community_code, $3, $4, $5, $6, $7, $8 FROM buildings b WHERE b.code = $2 \
+                         ON CONFLICT (code) DO UPDATE SET unit = excluded.unit, floor = excluded.floor, room = excluded.room, \
+                         use_type = excluded.use_type, area = excluded.area, updated_at = excluded.updated_at",
+                    )
+                    .bind(d.code.as_str()).bind(d.building_code.as_str()).bind(&d.unit).bind(d.floor).bind(&d.room)
+                    .bind(&d.use_type).bind(d.area).bind($now)
+                    .execute(&mut *$tx).await?.rows_affected();
+                    if n == 0 {
+                        $out.conflicts.push(conflict(line, "building_code", "dwelling.building_unknown", "楼栋不存在，请先导入楼栋"));
+                    } else {
+                        $out.written += 1;
+                    }
+                }
+            }
+            ImportBatch::Residents(rows) => {
+                for chunk in rows.chunks(CHUNK) {
+                    let mut qb = sqlx::QueryBuilder::new(
+                        "INSERT INTO residents (community_code, grid_code, name_enc, name_masked, id_enc, id_hash, id_masked, phone_enc, phone_hash, \
+                         phone_masked, sex, birth_date, ethnicity, relation, created_at) ",
+                    );
+                    qb.push_values(chunk, |mut b, r: &NewResident| {
+                        b.push_bind(r.community_code.as_str()).push_bind(r.grid_code.as_ref().map(|g| g.as_str()))
+                            .push_bind(&r.name_enc).push_bind(&r.name_masked).push_bind(&r.id_enc).push_bind(&r.id_hash)
+                            .push_bind(&r.id_masked).push_bind(r.phone_enc.as_deref()).push_bind(r.phone_hash.as_deref())
+                            .push_bind(r.phone_masked.as_deref()).push_bind(r.sex).push_bind(&r.birth_date)
+                            .push_bind(&r.ethnicity).push_bind(&r.relation).push_bind($now);
+                    });
+                    qb.push(" ON CONFLICT (id_hash) DO NOTHING RETURNING id, id_hash");
+                    let inserted: Vec<(i64, String)> = qb.build_query_as().fetch_all(&mut *$tx).await?;
+                    $out.written += inserted.len() as u64;
+                    let ids: std::collections::HashMap<&str, i64> =
+                        inserted.iter().map(|(id, h)| (h.as_str(), *id)).collect();
+                    let mut seen = HashSet::new();
+                    for r in chunk {
+                        let id = match ids.get(r.id_hash.as_str()) {
+                            Some(id) if seen.insert(*id) => *id,
+                            _ => {
+                                $out.conflicts.push(conflict(r.line, "id_number", "resident.duplicate", "身份证号码重复：登记库或本文件中已有此人"));
+                                continue;
+                            }
+                        };
+                        if let Some((dwelling, kind)) = &r.dwelling {
+                            let n = sqlx::query(
+                                "INSERT INTO occupancy (resident_id, dwelling_code, community_code, kind) \
+                                 SELECT $1, d.code, d.community_code, $2 FROM dwellings d WHERE d.code = $3",
+                            )
+                            .bind(id).bind(kind.as_str()).bind(dwelling.as_str())
+                            .execute(&mut *$tx).await?.rows_affected();
+                            if n == 0 {
+                                $out.conflicts.push(conflict(r.line, "dwelling_code", "resident.dwelling_unknown", "房屋不存在，请先导入房屋"));
+                            } else {
+                                sqlx::query(
+                                    "UPDATE residents SET grid_code = (SELECT b.grid_code FROM dwellings d JOIN buildings b ON b.code = d.building_code WHERE d.code = $1) \
+                                     WHERE id = $2 AND grid_code IS NULL",
+                                )
+                                .bind(dwelling.as_str()).bind(id)
+                                .execute(&mut *$tx).await?;
+                            }
+                        }
+                    }
+                }
+            }
+            ImportBatch::Occupancy(rows) => {
+                for o in rows {
+                    let o: NewOccupancy = o;
+                    let n = sqlx::query(
+                        "INSERT INTO occupancy (resident_id, dwelling_code, community_code, kind, from_date, to_date) \
+                         SELECT r.id, d.code, d.community_code, $3, $4, $5 FROM residents r, dwellings d WHERE r.id_hash = $1 AND d.code = $2 \
+                         ON CONFLICT (resident_id, dwelling_code, kind) DO UPDATE SET from_date = excluded.from_date, to_date = excluded.to_date",
+                    )
+                    .bind(&o.id_hash).bind(o.dwelling_code.as_str()).bind(o.kind.as_str())
+                    .bind(o.from_date.as_deref()).bind(o.to_date.as_deref())
+                    .execute(&mut *$tx).await?.rows_affected();
+                    if n == 0 {
+                        $out.conflicts.push(conflict(o.line, "id_number", "occupancy.unknown", "登记库中没有此人或此房屋"));
+                    } else {
+                        $out.written += 1;
+                    }
+                }
+            }
+        }
+    }};
+}
+
+/// The loop shared by both backends: write until `Finish`, then commit or roll back.
+macro_rules! import_loop {
+    ($pool:expr, $begin:expr, $rx:ident, $skip:expr, $now:expr) => {{
+        let mut tx = $begin;
+        let mut out = ImportWritten::default();
+        let mut finish = None;
+        while let Some(msg) = $rx.recv().await {
+            match msg {
+                ImportMsg::Batch(batch) => {
+                    // Once a row is refused and nothing may be skipped, the rest is only checked.
+                    if $skip || out.conflicts.is_empty() {
+                        write_batch!(tx, batch, out, $now);
+                    }
+                }
+                ImportMsg::Finish { commit, audit } => {
+                    finish = Some((commit, audit));
+                    break;
+                }
+            }
+        }
+        match finish {
+            Some((true, audit)) if $skip || out.conflicts.is_empty() => {
+                let mut audit = *audit;
+                audit.detail = format!(
+                    "{}；写入 {} 行，跳过 {} 行",
+                    audit.detail,
+                    out.written,
+                    out.conflicts.len()
+                );
+                append_audit!(tx, audit);
+                tx.commit().await?;
+                out.committed = true;
+            }
+            _ => {
+                tx.rollback().await?;
+                out.written = 0;
+            }
+        }
+        out
+    }};
+}
+
+impl Db {
+    pub(crate) async fn import_rows_impl(
+        &self,
+        mut rx: tokio::sync::mpsc::Receiver<ImportMsg>,
+        skip: bool,
+        now: i64,
+    ) -> StoreResult<ImportWritten> {
+        run(async {
+            Ok(match &self.backend {
+                Backend::Sqlite { write, .. } => {
+                    import_loop!(
+                        write,
+                        write.begin_with("BEGIN IMMEDIATE").await?,
+                        rx,
+                        skip,
+                        now
+                    )
+                }
+                Backend::Postgres(pool) => import_loop!(pool, pool.begin().await?, rx, skip, now),
+            })
+        })
+        .await
+    }
+}
