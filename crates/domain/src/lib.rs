@@ -10,6 +10,7 @@ pub mod category;
 pub mod deadline;
 pub mod division;
 pub mod error;
+pub mod geo;
 pub mod node;
 pub mod page;
 pub mod person;
