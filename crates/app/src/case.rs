@@ -352,7 +352,7 @@ impl App {
         })
     }
 
-    pub(crate) async fn category(&self, code: &str) -> AppResult<Category> {
+    pub async fn category(&self, code: &str) -> AppResult<Category> {
         self.categories()
             .await?
             .into_iter()

@@ -39,14 +39,25 @@ impl GridLookup {
 /// A GeoJSON geometry (Polygon or MultiPolygon) as the domain's type; `field` names the
 /// input for the error.
 pub fn parse_geometry(v: &Value, gcj02: bool) -> Result<MultiPolygon, ParseError> {
-    let mp = zhili_domain::geo::geojson::geometry_from_value(v).map_err(|e| {
+    let mp = zhili_domain::geo::geojson::parse_geometry(v).map_err(|e| {
         ParseError::new(
             "geometry",
             "grid.geometry_invalid",
             format!("网格边界无效：{e}"),
         )
     })?;
-    Ok(if gcj02 { mp.gcj02_to_wgs84() } else { mp })
+    if mp.is_empty() {
+        return Err(ParseError::new(
+            "geometry",
+            "grid.geometry_empty",
+            "网格边界没有面积",
+        ));
+    }
+    Ok(if gcj02 {
+        mp.map_coords(zhili_domain::geo::gcj02_to_wgs84)
+    } else {
+        mp
+    })
 }
 
 /// A grid's outline as a GeoJSON Feature with its code and names.
@@ -83,7 +94,7 @@ impl App {
             polys.push((code, mp));
         }
         let ix = Arc::new(GridLookup {
-            index: GridIndex::build(polys),
+            index: GridIndex::new(polys),
         });
         if let Ok(mut g) = self.grid_index.write() {
             *g = Some(ix.clone());

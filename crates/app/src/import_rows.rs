@@ -134,8 +134,9 @@ fn grid(ctx: &RowContext, t: &Table, r: &Record) -> Result<Row, ParseError> {
         )
     })?;
     let mp = parse_geometry(&v, ctx.gcj02)?;
-    let bbox = mp.bbox();
-    let geometry = zhili_domain::geo::geojson::geometry_to_value(&mp).to_string();
+    let b = mp.bbox();
+    let bbox = [b.min_lon, b.min_lat, b.max_lon, b.max_lat];
+    let geometry = zhili_domain::geo::geojson::geometry_value(&mp).to_string();
     Ok(Row::Grid(
         r.line,
         GridRecord {

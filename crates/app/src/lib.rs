@@ -12,6 +12,7 @@ mod case_public;
 pub mod case_stats;
 pub mod clock;
 pub mod demo;
+pub mod demo_people;
 pub mod division;
 pub mod error;
 pub mod grid;
@@ -85,6 +86,7 @@ pub struct App {
     pub(crate) vault: vault::Vault,
     /// The point → grid index, built from the stored grids on first use and after imports.
     pub(crate) grid_index: Arc<std::sync::RwLock<Option<Arc<grid::GridLookup>>>>,
+    pub(crate) import_jobs: Arc<registry_import::ImportJobs>,
 }
 
 /// The working-day calendar shipped with Zhili (2025–2027; see the file's header).
@@ -103,6 +105,7 @@ impl App {
         Self {
             vault,
             grid_index: Arc::new(std::sync::RwLock::new(None)),
+            import_jobs: Arc::default(),
             store,
             clock,
             settings,

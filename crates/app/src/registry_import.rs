@@ -300,3 +300,93 @@ fn read_all(
     });
     Ok(report)
 }
+
+/// An import running in the background, for the page that shows its progress.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImportJob {
+    pub id: u64,
+    pub kind: ImportKind,
+    pub owner: Option<i64>,
+    pub rows_read: u64,
+    pub done: bool,
+    pub report: Option<ImportReport>,
+    /// Why the import could not run at all (a missing column, an unreadable file).
+    pub error: Option<String>,
+}
+
+/// The background imports of this process (kept until restart; a finished one is read once
+/// or many times, it is small).
+#[derive(Default)]
+pub struct ImportJobs {
+    next: std::sync::atomic::AtomicU64,
+    jobs: std::sync::Mutex<std::collections::HashMap<u64, ImportJob>>,
+}
+
+impl ImportJobs {
+    fn update(&self, id: u64, f: impl FnOnce(&mut ImportJob)) {
+        if let Ok(mut m) = self.jobs.lock() {
+            if let Some(j) = m.get_mut(&id) {
+                f(j);
+            }
+        }
+    }
+}
+
+impl App {
+    /// Start an import in the background; its progress is read with `import_job`.
+    pub fn start_import(
+        &self,
+        actor: &Actor,
+        kind: ImportKind,
+        source: TableSource,
+        mut opts: ImportOptions,
+    ) -> u64 {
+        let jobs = self.import_jobs.clone();
+        let id = jobs.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        let job = ImportJob {
+            id,
+            kind,
+            owner: actor.user.as_ref().map(|u| u.id),
+            rows_read: 0,
+            done: false,
+            report: None,
+            error: None,
+        };
+        if let Ok(mut m) = jobs.jobs.lock() {
+            m.insert(id, job);
+        }
+        let progress_jobs = jobs.clone();
+        opts.progress = Some(Arc::new(move |n| {
+            progress_jobs.update(id, |j| j.rows_read = n)
+        }));
+        let (app, actor) = (self.clone(), actor.clone());
+        tokio::spawn(async move {
+            let r = app.import(&actor, kind, source, opts).await;
+            jobs.update(id, |j| {
+                j.done = true;
+                match r {
+                    Ok(rep) => {
+                        j.rows_read = rep.rows;
+                        j.report = Some(rep);
+                    }
+                    Err(e) => j.error = Some(e.to_string()),
+                }
+            });
+        });
+        id
+    }
+
+    /// A background import the actor started (404 for anyone else's).
+    pub fn import_job(&self, actor: &Actor, id: u64) -> AppResult<ImportJob> {
+        let j = self
+            .import_jobs
+            .jobs
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&id).cloned());
+        match j {
+            Some(j) if j.owner == actor.user.as_ref().map(|u| u.id) => Ok(j),
+            _ => Err(AppError::NotFound { what: "import" }),
+        }
+    }
+}

@@ -93,32 +93,44 @@ macro_rules! write_batch {
                     let ids: std::collections::HashMap<&str, i64> =
                         inserted.iter().map(|(id, h)| (h.as_str(), *id)).collect();
                     let mut seen = HashSet::new();
+                    let mut links: Vec<(i64, &str, &str, u64)> = Vec::new();
                     for r in chunk {
-                        let id = match ids.get(r.id_hash.as_str()) {
-                            Some(id) if seen.insert(*id) => *id,
-                            _ => {
-                                $out.conflicts.push(conflict(r.line, "id_number", "resident.duplicate", "身份证号码重复：登记库或本文件中已有此人"));
-                                continue;
+                        match ids.get(r.id_hash.as_str()) {
+                            Some(id) if seen.insert(*id) => {
+                                if let Some((dwelling, kind)) = &r.dwelling {
+                                    links.push((*id, dwelling.as_str(), kind.as_str(), r.line));
+                                }
                             }
-                        };
-                        if let Some((dwelling, kind)) = &r.dwelling {
-                            let n = sqlx::query(
-                                "INSERT INTO occupancy (resident_id, dwelling_code, community_code, kind) \
-                                 SELECT $1, d.code, d.community_code, $2 FROM dwellings d WHERE d.code = $3",
-                            )
-                            .bind(id).bind(kind.as_str()).bind(dwelling.as_str())
-                            .execute(&mut *$tx).await?.rows_affected();
-                            if n == 0 {
-                                $out.conflicts.push(conflict(r.line, "dwelling_code", "resident.dwelling_unknown", "房屋不存在，请先导入房屋"));
-                            } else {
-                                sqlx::query(
-                                    "UPDATE residents SET grid_code = (SELECT b.grid_code FROM dwellings d JOIN buildings b ON b.code = d.building_code WHERE d.code = $1) \
-                                     WHERE id = $2 AND grid_code IS NULL",
-                                )
-                                .bind(dwelling.as_str()).bind(id)
-                                .execute(&mut *$tx).await?;
+                            _ => $out.conflicts.push(conflict(r.line, "id_number", "resident.duplicate", "身份证号码重复：登记库或本文件中已有此人")),
+                        }
+                    }
+                    if !links.is_empty() {
+                        // Link to dwellings in one statement; a code with no dwelling links nothing.
+                        let mut qb = sqlx::QueryBuilder::new(
+                            "INSERT INTO occupancy (resident_id, dwelling_code, community_code, kind) \
+                             SELECT v.column1, d.code, d.community_code, v.column3 FROM (",
+                        );
+                        qb.push_values(&links, |mut b, (id, code, kind, _)| {
+                            b.push_bind(*id).push_bind(*code).push_bind(*kind);
+                        });
+                        qb.push(") AS v JOIN dwellings d ON d.code = v.column2 RETURNING resident_id");
+                        let linked: HashSet<i64> = qb.build_query_scalar().fetch_all(&mut *$tx).await?.into_iter().collect();
+                        for (id, _, _, line) in &links {
+                            if !linked.contains(id) {
+                                $out.conflicts.push(conflict(*line, "dwelling_code", "resident.dwelling_unknown", "房屋不存在，请先导入房屋"));
                             }
                         }
+                        let mut qb = sqlx::QueryBuilder::new(
+                            "UPDATE residents SET grid_code = (SELECT b.grid_code FROM occupancy o JOIN dwellings d ON d.code = o.dwelling_code \
+                             JOIN buildings b ON b.code = d.building_code WHERE o.resident_id = residents.id ORDER BY o.id LIMIT 1) \
+                             WHERE grid_code IS NULL AND id IN (",
+                        );
+                        let mut sep = qb.separated(", ");
+                        for (id, ..) in &links {
+                            sep.push_bind(*id);
+                        }
+                        qb.push(")");
+                        qb.build().execute(&mut *$tx).await?;
                     }
                 }
             }

@@ -8,6 +8,7 @@ mod case;
 mod case_files;
 mod dashboard;
 mod double_submit;
+mod grid;
 mod home;
 mod intake;
 mod metrics;
@@ -16,6 +17,7 @@ mod org;
 mod portal;
 mod portal_track;
 mod qr;
+mod registry;
 mod workbench;
 
 use crate::error::describe;
@@ -49,6 +51,20 @@ pub fn routes() -> Router<AppState> {
             axum::routing::post(notice::mark_all_read),
         )
         .route("/dashboard", get(dashboard::dashboard))
+        .route("/grid", get(grid::grid_page))
+        .route("/registry", get(registry::registry_page))
+        .route(
+            "/registry/import",
+            axum::routing::post(registry::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024)),
+        )
+        .route("/registry/imports/{id}", get(registry::import_status))
+        .route(
+            "/registry/residents/{id}/reveal",
+            axum::routing::post(registry::reveal),
+        )
+        .route("/grid/visits", axum::routing::post(grid::add_visit))
+        .route("/grid/report", axum::routing::post(grid::report))
         .route(
             "/cases",
             get(workbench::case_list).post(intake::create_case),
@@ -87,6 +103,10 @@ pub struct Nav {
     pub cases: bool,
     /// Registers cases (the intake form).
     pub intake: bool,
+    /// Reads the registry (人口房屋).
+    pub registry: bool,
+    /// Works a grid (网格工作).
+    pub grid: bool,
 }
 
 impl Nav {
@@ -100,6 +120,11 @@ impl Nav {
             audit: user.role.reads_audit(),
             cases: !user.role.is_admin_duty(),
             intake: zhili_app::case::registers(user.role),
+            registry: zhili_app::registry::reads_registry(user.role),
+            grid: matches!(
+                user.role,
+                zhili_domain::Role::GridWorker | zhili_domain::Role::Dispatcher
+            ),
         })
     }
 }

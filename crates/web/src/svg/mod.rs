@@ -4,6 +4,7 @@
 //! `<desc>` listing the figures; text takes the page's font (no web fonts). With nothing to
 //! draw, a chart says 暂无数据 instead of scaling by zero.
 
+pub mod map;
 mod trend;
 
 use std::fmt::Write;

@@ -1,0 +1,56 @@
+//! Geography: coordinates, polygons, GeoJSON, the point → grid index and the demo map.
+//!
+//! Everything here is pure: coordinates in, coordinates out; the only data read is the
+//! embedded Yantai county outlines (`yantai.rs`, `include_str!`).
+//!
+//! - Coordinates are stored as WGS-84 ([`LonLat`]). Chinese map data (高德, WeChat, DataV) is
+//!   GCJ-02: convert it at the edge with [`gcj02_to_wgs84`] or
+//!   [`FeatureCollection::to_wgs84_from_gcj02`].
+//! - Rings are stored open (the first vertex is not repeated at the end); GeoJSON output
+//!   closes them and orients exteriors counter-clockwise, holes clockwise (RFC 7946).
+//! - Point-in-polygon is even-odd over all rings with one boundary rule (see
+//!   [`Polygon::contains`]): a point exactly on an edge shared by two polygons belongs to
+//!   exactly one of them, the one to its east (on a horizontal edge, the one to its north).
+//! - [`GridIndex`] answers point → grid code; [`synthesize`] makes the demo's communities and
+//!   grids from real county outlines, deterministically for a seed.
+
+mod clip;
+pub mod code;
+pub mod coord;
+pub mod geojson;
+pub mod index;
+pub mod polygon;
+pub mod svg;
+pub mod synth;
+mod voronoi;
+pub mod yantai;
+
+pub use code::GridCode;
+pub use coord::{gcj02_to_wgs84, in_china, wgs84_to_gcj02, LonLat};
+pub use geojson::{Feature, FeatureCollection};
+pub use index::GridIndex;
+pub use polygon::{BBox, MultiPolygon, Polygon};
+pub use synth::{synthesize, County, SynthGrid, SynthMap};
+pub use yantai::{fold_zones_into_hosts, yantai_county_outlines, ZONE_HOSTS};
+
+use thiserror::Error;
+
+/// Why geographic input could not be used. Bad input is an error, never a panic.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum GeoError {
+    /// The text is not JSON, or not a GeoJSON FeatureCollection.
+    #[error("GeoJSON: {0}")]
+    Json(String),
+    /// One feature is malformed; `index` counts from 0 in the `features` array.
+    #[error("GeoJSON feature {index}: {reason}")]
+    Feature { index: usize, reason: String },
+    /// A geometry outside a feature (e.g. a bare geometry object) is malformed.
+    #[error("geometry: {0}")]
+    Geometry(String),
+    /// `synthesize` was given communities for a county with no outline.
+    #[error("county {0} has communities but no outline (fold it into a host county first)")]
+    NoOutline(String),
+    /// A county outline is empty or has no area.
+    #[error("county {0}: outline has no area")]
+    EmptyOutline(String),
+}
