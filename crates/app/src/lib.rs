@@ -12,6 +12,7 @@ mod case_public;
 pub mod case_stats;
 pub mod clock;
 pub mod demo;
+pub mod demo_map;
 pub mod demo_people;
 pub mod division;
 pub mod error;
