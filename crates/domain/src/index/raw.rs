@@ -89,6 +89,7 @@ pub(super) enum TransformKind {
     #[default]
     None,
     Ln,
+    #[serde(rename = "per_10k")]
     Per10k,
     Rate,
     Change,
