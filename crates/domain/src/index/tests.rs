@@ -45,7 +45,12 @@ fn err(text: &str) -> SpecError {
     IndexSpec::parse(text).expect_err("the spec should be refused")
 }
 
-fn inputs(rows: &[(&str, &[(&str, Option<f64>)])]) -> Inputs {
+/// A key and its value.
+type Cell<'a> = (&'a str, Option<f64>);
+/// A unit and its values.
+type Row<'a> = (&'a str, &'a [Cell<'a>]);
+
+fn inputs(rows: &[Row]) -> Inputs {
     let mut i = Inputs::new(rows.iter().map(|r| r.0)).unwrap();
     for (unit, values) in rows {
         for (k, v) in *values {
@@ -280,7 +285,7 @@ fn equal_scores_share_a_rank() {
 #[test]
 fn sensitivity_is_seeded_and_brackets_the_base_rank() {
     let s = spec(BASE);
-    let rows: Vec<(String, [(&str, Option<f64>); 3])> = (0..13)
+    let rows: Vec<(String, [Cell; 3])> = (0..13)
         .map(|i| {
             let f = i as f64;
             (
@@ -293,8 +298,7 @@ fn sensitivity_is_seeded_and_brackets_the_base_rank() {
             )
         })
         .collect();
-    let refs: Vec<(&str, &[(&str, Option<f64>)])> =
-        rows.iter().map(|(u, v)| (u.as_str(), &v[..])).collect();
+    let refs: Vec<Row> = rows.iter().map(|(u, v)| (u.as_str(), &v[..])).collect();
     let data = inputs(&refs);
     let a = sensitivity(&s, &data, 200, 42).unwrap();
     assert_eq!(a, sensitivity(&s, &data, 200, 42).unwrap());
