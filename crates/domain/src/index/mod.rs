@@ -7,6 +7,7 @@ mod compute;
 mod inputs;
 mod normalise;
 mod parse;
+mod parse_indicator;
 mod parse_warning;
 mod period;
 mod raw;
