@@ -1,9 +1,11 @@
-//! Commands: `demo`, `serve`, `migrate`, `import divisions`, `user add`, `audit verify`.
+//! Commands: `demo`, `serve`, `migrate`, `import divisions`, `user add`, `audit verify`,
+//! `bench`, `index compute` (the last two open no database).
 //! Configuration comes from flags, each with a `ZHILI_…` environment variable behind it.
 
 mod admin;
 mod bench;
 mod bench_list;
+mod index;
 mod registry_import;
 mod server;
 
@@ -71,6 +73,9 @@ pub enum Command {
     /// Benchmarks over HTTP (report their figures with the machine they ran on).
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+    /// Composite indices from a spec file and a data file, without a database.
+    #[command(subcommand)]
+    Index(index::IndexCommand),
 }
 
 /// The registry's keys: from configuration, or `DATA_DIR/registry.key` (created, mode 0600).
@@ -122,6 +127,10 @@ pub async fn run(args: Args) -> Result<ExitCode> {
     if let Command::Bench(b) = args.command {
         return bench::bench(b).await;
     }
+    let args = match args.command {
+        Command::Index(c) => return index::index(c),
+        _ => args,
+    };
     let url = match &args.database_url {
         Some(raw) => DatabaseUrl::parse(raw)?,
         None => DatabaseUrl::sqlite_in(&args.data_dir),
@@ -162,7 +171,9 @@ pub async fn run(args: Args) -> Result<ExitCode> {
         Command::Import(c) => admin::import(&app, c).await?,
         Command::User(c) => admin::user(&app, c).await?,
         Command::Audit(c) => admin::audit(&app, c).await?,
-        Command::Bench(_) => unreachable!("handled before the database opens"),
+        Command::Bench(_) | Command::Index(_) => {
+            unreachable!("handled before the database opens")
+        }
     };
     db.close().await;
     Ok(code)

@@ -50,7 +50,10 @@ impl App {
             let n = p.items.len();
             for d in p.items {
                 let county = format!("{}000000", &d.code.as_str()[..6]);
-                by_county.entry(county).or_default().push(d.code.to_string());
+                by_county
+                    .entry(county)
+                    .or_default()
+                    .push(d.code.to_string());
             }
             if n < page.size as usize {
                 break;
@@ -103,7 +106,10 @@ impl App {
             "registry.demo_map",
             "import:grids".into(),
             Outcome::Success,
-            format!("演示地图：{} 个村居，{} 个网格（种子 {seed}）", report.communities, report.grids),
+            format!(
+                "演示地图：{} 个村居，{} 个网格（种子 {seed}）",
+                report.communities, report.grids
+            ),
         );
         tx.send(ImportMsg::Finish {
             commit: true,
@@ -123,7 +129,12 @@ impl App {
     }
 
     /// Give a grid worker the first grid of their community that has nobody yet.
-    pub async fn assign_demo_grid_worker(&self, operator: &Actor, username: &str, community: &DivisionCode) -> AppResult<Option<GridCode>> {
+    pub async fn assign_demo_grid_worker(
+        &self,
+        operator: &Actor,
+        username: &str,
+        community: &DivisionCode,
+    ) -> AppResult<Option<GridCode>> {
         if !self.store.grids_of_worker(username).await?.is_empty() {
             return Ok(None);
         }
@@ -138,7 +149,9 @@ impl App {
             Outcome::Success,
             username.to_owned(),
         );
-        self.store.assign_grid_worker(&g.code, Some(username), audit).await?;
+        self.store
+            .assign_grid_worker(&g.code, Some(username), audit)
+            .await?;
         Ok(Some(g.code))
     }
 
