@@ -56,7 +56,7 @@ pub struct Args {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Demo: migrate, load Yantai's divisions, seed bodies and demo accounts, serve.
-    Demo(server::ServeArgs),
+    Demo(server::DemoArgs),
     /// Serve the web UI and API (asks for the first account on a new database).
     Serve(server::ServeArgs),
     /// Create or upgrade the database schema, then exit.

@@ -23,10 +23,37 @@ pub struct ServeArgs {
     pub secure_cookies: bool,
 }
 
-pub async fn demo(app: &App, data_dir: &Path, a: ServeArgs) -> Result<ExitCode> {
+#[derive(ClapArgs, Debug)]
+pub struct DemoArgs {
+    #[command(flatten)]
+    pub serve: ServeArgs,
+    /// Synthetic residents to generate on a new database (default: a small sample in the demo
+    /// township).
+    #[arg(long)]
+    pub residents: Option<u64>,
+    /// `yantai`: about 7 million residents across every community (takes minutes).
+    #[arg(long)]
+    pub scale: Option<String>,
+    /// Seed of the synthetic map and population (the same seed gives the same city).
+    #[arg(long, default_value_t = 2026)]
+    pub seed: u64,
+}
+
+/// Residents in the default demo sample, spread over the demo township's communities.
+const DEMO_RESIDENTS: u64 = 3000;
+/// The township whose communities hold the default sample (芝罘区向阳街道).
+const DEMO_TOWNSHIP: &str = "370602001000";
+
+pub async fn demo(app: &App, data_dir: &Path, d: DemoArgs) -> Result<ExitCode> {
     let t0 = Instant::now();
     let op = operator(app).await?;
     let (seeded, logins) = app.prepare_demo(&op).await?;
+    let map = app.seed_demo_map(&op, d.seed).await?;
+    let youyi =
+        zhili_domain::DivisionCode::parse("370602001001").map_err(|e| anyhow::anyhow!(e))?;
+    app.assign_demo_grid_worker(&op, "youyi-grid", &youyi)
+        .await?;
+    let people = demo_population(app, &op, &d, map.created).await?;
     println!(
         "治理 Zhili 演示 / demo — 数据目录 data dir: {}",
         data_dir.display()
@@ -38,6 +65,10 @@ pub async fn demo(app: &App, data_dir: &Path, a: ServeArgs) -> Result<ExitCode> 
         seeded.bodies,
         t0.elapsed().as_secs_f64()
     );
+    println!(
+        "  地图：{} 个网格（由真实区市边界合成）；人口：{} 栋楼、{} 套房屋、{} 人（合成，身份证号有效）",
+        map.grids, people.buildings, people.dwellings, people.residents
+    );
     println!("  演示账号 / demo logins (密码 password: {DEMO_PASSWORD}):");
     for l in &logins {
         println!(
@@ -48,7 +79,53 @@ pub async fn demo(app: &App, data_dir: &Path, a: ServeArgs) -> Result<ExitCode> 
             l.node
         );
     }
-    run_server(app, a).await
+    run_server(app, d.serve).await
+}
+
+/// The synthetic population, on a new map only (a restarted demo keeps what it has).
+async fn demo_population(
+    app: &App,
+    op: &zhili_app::Actor,
+    d: &DemoArgs,
+    new_map: bool,
+) -> Result<zhili_app::demo_people::PopulationReport> {
+    let yantai = match d.scale.as_deref() {
+        None => false,
+        Some("yantai") => true,
+        Some(other) => bail!("--scale {other}: 只支持 / only `yantai`"),
+    };
+    if !new_map && d.residents.is_none() && !yantai {
+        return Ok(Default::default());
+    }
+    let (root, residents) = if yantai {
+        ("370600000000", d.residents.unwrap_or(7_000_000))
+    } else {
+        (DEMO_TOWNSHIP, d.residents.unwrap_or(DEMO_RESIDENTS))
+    };
+    let root = zhili_domain::DivisionCode::parse(root).map_err(|e| anyhow::anyhow!(e))?;
+    let communities = app.communities_under(&root).await?;
+    let bar =
+        indicatif::ProgressBar::new(residents).with_message("生成演示人口 / generating residents");
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} {elapsed}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    let b = bar.clone();
+    let plan = zhili_app::demo_people::PopulationPlan {
+        residents,
+        seed: d.seed,
+        communities,
+    };
+    let r = app
+        .seed_demo_population(
+            op,
+            plan,
+            Some(std::sync::Arc::new(move |n| b.set_position(n))),
+        )
+        .await;
+    bar.finish_and_clear();
+    Ok(r?)
 }
 
 pub async fn serve(app: &App, a: ServeArgs) -> Result<ExitCode> {

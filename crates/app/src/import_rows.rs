@@ -347,6 +347,18 @@ fn occupancy(ctx: &RowContext, t: &Table, r: &Record) -> Result<Row, ParseError>
     }))
 }
 
+impl Row {
+    /// The code a row writes under, for catching a code twice in one file.
+    pub(crate) fn code(&self) -> Option<&str> {
+        match self {
+            Row::Grid(_, g) => Some(g.code.as_str()),
+            Row::Building(_, b) => Some(b.code.as_str()),
+            Row::Dwelling(_, d) => Some(d.code.as_str()),
+            Row::Resident(_) | Row::Occupancy(_) => None,
+        }
+    }
+}
+
 /// A batch of rows of one kind for the store.
 pub(crate) fn into_batch(kind: ImportKind, rows: Vec<Row>) -> ImportBatch {
     macro_rules! collect {

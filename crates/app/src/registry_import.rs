@@ -243,6 +243,7 @@ fn read_all(
         })?;
     let mut batch = Vec::new();
     let mut sending = true;
+    let mut seen = HashSet::new();
     while let Some(rec) = table.next_record() {
         let rec = rec.map_err(|e| AppError::BadFile {
             file: ctx.kind.as_str().into(),
@@ -251,12 +252,20 @@ fn read_all(
             message: e.message,
         })?;
         report.rows += 1;
-        if report.rows % 10_000 == 0 {
+        if report.rows.is_multiple_of(10_000) {
             if let Some(p) = progress {
                 p(report.rows);
             }
         }
-        match parse_row(ctx, &table, &rec) {
+        let parsed = parse_row(ctx, &table, &rec).and_then(|row| match row.code() {
+            Some(code) if !seen.insert(code.to_owned()) => Err(zhili_domain::ParseError::new(
+                "code",
+                "import.duplicate_code",
+                format!("编码 {code} 在本文件中重复出现"),
+            )),
+            _ => Ok(row),
+        });
+        match parsed {
             Ok(row) => {
                 if sending {
                     batch.push(row);

@@ -26,51 +26,62 @@ macro_rules! write_batch {
     ($tx:ident, $batch:expr, $out:expr, $now:expr) => {{
         match $batch {
             ImportBatch::Grids(rows) => {
-                for (_, g) in rows {
-                    sqlx::query(
-                        "INSERT INTO grids (code, community_code, name, geometry, min_lon, min_lat, max_lon, max_lat, worker, assistants, captains, updated_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
-                         ON CONFLICT (code) DO UPDATE SET community_code = excluded.community_code, name = excluded.name, geometry = excluded.geometry, \
+                for chunk in rows.chunks(CHUNK) {
+                    let mut qb = sqlx::QueryBuilder::new(
+                        "INSERT INTO grids (code, community_code, name, geometry, min_lon, min_lat, max_lon, max_lat, worker, assistants, captains, updated_at) ",
+                    );
+                    qb.push_values(chunk, |mut b, (_, g)| {
+                        b.push_bind(g.code.as_str()).push_bind(g.community_code.as_str()).push_bind(&g.name).push_bind(&g.geometry)
+                            .push_bind(g.bbox[0]).push_bind(g.bbox[1]).push_bind(g.bbox[2]).push_bind(g.bbox[3])
+                            .push_bind(g.worker.as_deref()).push_bind(&g.assistants).push_bind(&g.captains).push_bind($now);
+                    });
+                    qb.push(
+                        " ON CONFLICT (code) DO UPDATE SET community_code = excluded.community_code, name = excluded.name, geometry = excluded.geometry, \
                          min_lon = excluded.min_lon, min_lat = excluded.min_lat, max_lon = excluded.max_lon, max_lat = excluded.max_lat, \
                          worker = COALESCE(excluded.worker, grids.worker), assistants = excluded.assistants, captains = excluded.captains, updated_at = excluded.updated_at",
-                    )
-                    .bind(g.code.as_str()).bind(g.community_code.as_str()).bind(&g.name).bind(&g.geometry)
-                    .bind(g.bbox[0]).bind(g.bbox[1]).bind(g.bbox[2]).bind(g.bbox[3])
-                    .bind(g.worker.as_deref()).bind(&g.assistants).bind(&g.captains).bind($now)
-                    .execute(&mut *$tx).await?;
-                    $out.written += 1;
+                    );
+                    $out.written += qb.build().execute(&mut *$tx).await?.rows_affected();
                 }
             }
             ImportBatch::Buildings(rows) => {
-                for (_, b) in rows {
-                    sqlx::query(
-                        "INSERT INTO buildings (code, community_code, grid_code, name, address, lon, lat, floors, updated_at) \
-                         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-                         ON CONFLICT (code) DO UPDATE SET grid_code = excluded.grid_code, name = excluded.name, address = excluded.address, \
+                for chunk in rows.chunks(CHUNK) {
+                    let mut qb = sqlx::QueryBuilder::new(
+                        "INSERT INTO buildings (code, community_code, grid_code, name, address, lon, lat, floors, updated_at) ",
+                    );
+                    qb.push_values(chunk, |mut b, (_, x)| {
+                        b.push_bind(x.code.as_str()).push_bind(x.community_code.as_str()).push_bind(x.grid_code.as_ref().map(|g| g.as_str()))
+                            .push_bind(&x.name).push_bind(&x.address).push_bind(x.location.map(|p| p.lon)).push_bind(x.location.map(|p| p.lat))
+                            .push_bind(x.floors).push_bind($now);
+                    });
+                    qb.push(
+                        " ON CONFLICT (code) DO UPDATE SET grid_code = excluded.grid_code, name = excluded.name, address = excluded.address, \
                          lon = excluded.lon, lat = excluded.lat, floors = excluded.floors, updated_at = excluded.updated_at",
-                    )
-                    .bind(b.code.as_str()).bind(b.community_code.as_str()).bind(b.grid_code.as_ref().map(|g| g.as_str()))
-                    .bind(&b.name).bind(&b.address).bind(b.location.map(|p| p.lon)).bind(b.location.map(|p| p.lat))
-                    .bind(b.floors).bind($now)
-                    .execute(&mut *$tx).await?;
-                    $out.written += 1;
+                    );
+                    $out.written += qb.build().execute(&mut *$tx).await?.rows_affected();
                 }
             }
             ImportBatch::Dwellings(rows) => {
-                for (line, d) in rows {
-                    let n = sqlx::query(
+                for chunk in rows.chunks(CHUNK) {
+                    // Only dwellings whose building exists are written; the rest are named.
+                    let mut qb = sqlx::QueryBuilder::new(
                         "INSERT INTO dwellings (code, building_code, community_code, unit, floor, room, use_type, area, updated_at) \
-                         SELECT $1, b.code, b.community_code, $3, $4, $5, $6, $7, $8 FROM buildings b WHERE b.code = $2 \
+                         SELECT v.column1, b.code, b.community_code, v.column3, v.column4, v.column5, v.column6, v.column7, v.column8 FROM (",
+                    );
+                    qb.push_values(chunk, |mut b, (_, d)| {
+                        b.push_bind(d.code.as_str()).push_bind(d.building_code.as_str()).push_bind(&d.unit).push_bind(d.floor)
+                            .push_bind(&d.room).push_bind(&d.use_type).push_bind(d.area).push_bind($now);
+                    });
+                    qb.push(
+                        ") AS v JOIN buildings b ON b.code = v.column2 WHERE 1 = 1 \
                          ON CONFLICT (code) DO UPDATE SET unit = excluded.unit, floor = excluded.floor, room = excluded.room, \
-                         use_type = excluded.use_type, area = excluded.area, updated_at = excluded.updated_at",
-                    )
-                    .bind(d.code.as_str()).bind(d.building_code.as_str()).bind(&d.unit).bind(d.floor).bind(&d.room)
-                    .bind(&d.use_type).bind(d.area).bind($now)
-                    .execute(&mut *$tx).await?.rows_affected();
-                    if n == 0 {
-                        $out.conflicts.push(conflict(line, "building_code", "dwelling.building_unknown", "楼栋不存在，请先导入楼栋"));
-                    } else {
-                        $out.written += 1;
+                         use_type = excluded.use_type, area = excluded.area, updated_at = excluded.updated_at RETURNING code",
+                    );
+                    let written: HashSet<String> = qb.build_query_scalar().fetch_all(&mut *$tx).await?.into_iter().collect();
+                    $out.written += written.len() as u64;
+                    for (line, d) in chunk {
+                        if !written.contains(d.code.as_str()) {
+                            $out.conflicts.push(conflict(*line, "building_code", "dwelling.building_unknown", "楼栋不存在，请先导入楼栋"));
+                        }
                     }
                 }
             }

@@ -12,4 +12,5 @@ mod organisation;
 mod pages;
 mod portal;
 mod registry;
+mod registry_links;
 mod users;
