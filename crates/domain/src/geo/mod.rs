@@ -25,6 +25,9 @@ pub mod synth;
 mod voronoi;
 pub mod yantai;
 
+#[cfg(test)]
+mod tests;
+
 pub use code::GridCode;
 pub use coord::{gcj02_to_wgs84, in_china, wgs84_to_gcj02, LonLat};
 pub use geojson::{Feature, FeatureCollection};
