@@ -6,8 +6,9 @@
 use std::collections::BTreeMap;
 use std::hint::black_box;
 use std::time::Instant;
+use zhili_domain::geo::svg::{path_d, project};
 use zhili_domain::geo::{
-    fold_zones_into_hosts, synthesize, yantai_county_outlines, GridIndex, LonLat,
+    fold_zones_into_hosts, synthesize, yantai_county_outlines, County, GridIndex, LonLat, SynthMap,
 };
 
 const VILLAGES: &str = include_str!("../../../data/yantai-divisions/villages.csv");
@@ -46,6 +47,12 @@ fn main() {
         vertices,
         synth.as_secs_f64()
     );
+
+    report_shape(&map);
+    if let Ok(path) = std::env::var("ZHILI_GEO_SVG") {
+        std::fs::write(&path, svg_map(&counties, &map)).expect("write the SVG");
+        println!("map written to {path}");
+    }
 
     let t = Instant::now();
     let index = GridIndex::new(
@@ -97,6 +104,13 @@ fn main() {
         .iter()
         .filter_map(|g| g.polygon.representative_point())
         .collect();
+    let wrong = map
+        .grids
+        .iter()
+        .filter_map(|g| Some((g.code.as_str(), g.polygon.representative_point()?)))
+        .filter(|&(code, p)| index.locate(p) != Some(code))
+        .count();
+    println!("representative points located in another grid: {wrong}");
     let t = Instant::now();
     let rounds = (n / inside.len().max(1)).max(1);
     let mut found = 0usize;
@@ -112,4 +126,68 @@ fn main() {
         dt,
         m as f64 / dt / 1e6
     );
+}
+
+/// Grids per community, parts per grid, the smallest grid.
+fn report_shape(map: &SynthMap) {
+    let mut per: BTreeMap<&str, usize> = BTreeMap::new();
+    for g in &map.grids {
+        *per.entry(g.community_code.as_str()).or_default() += 1;
+    }
+    let (min, max) = (
+        per.values().min().copied().unwrap_or(0),
+        per.values().max().copied().unwrap_or(0),
+    );
+    let multi = map.grids.iter().filter(|g| g.polygon.0.len() > 1).count();
+    let smallest = map
+        .grids
+        .iter()
+        .map(|g| g.polygon.area_km2())
+        .fold(f64::INFINITY, f64::min);
+    let holes = map
+        .grids
+        .iter()
+        .filter(|g| g.polygon.0.iter().any(|p| !p.holes.is_empty()))
+        .count();
+    println!(
+        "grids per community {min}..{max} (communities with grids: {}); grids in several parts: {multi}; with holes: {holes}; smallest grid {smallest:.4} km²",
+        per.len()
+    );
+}
+
+fn svg_map(counties: &[County], map: &SynthMap) -> String {
+    let bbox = counties
+        .iter()
+        .fold(zhili_domain::geo::BBox::EMPTY, |b, c| {
+            b.union(&c.outline.bbox())
+        });
+    let proj = project(bbox, 2400.0, 2000.0);
+    let mut s = String::from(
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="2400" height="2000"><rect width="100%" height="100%" fill="white"/>"#,
+    );
+    for g in &map.grids {
+        s += &format!(
+            r##"<path d="{}" fill="#eef" stroke="#99c" stroke-width="0.3" fill-rule="evenodd"/>"##,
+            path_d(&g.polygon, &proj)
+        );
+    }
+    for (_, c) in &map.communities {
+        s += &format!(
+            r##"<path d="{}" fill="none" stroke="#446" stroke-width="0.7"/>"##,
+            path_d(c, &proj)
+        );
+    }
+    for c in counties {
+        s += &format!(
+            r##"<path d="{}" fill="none" stroke="#c00" stroke-width="2"/>"##,
+            path_d(&c.outline, &proj)
+        );
+    }
+    for c in counties {
+        if let Some(p) = c.outline.representative_point() {
+            let (x, y) = proj(p);
+            s += &format!(r##"<text x="{x:.0}" y="{y:.0}" font-size="28" fill="#c00">{}</text>"##, c.name);
+        }
+    }
+    s + "</svg>"
 }
