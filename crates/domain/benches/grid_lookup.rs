@@ -186,7 +186,10 @@ fn svg_map(counties: &[County], map: &SynthMap) -> String {
     for c in counties {
         if let Some(p) = c.outline.representative_point() {
             let (x, y) = proj(p);
-            s += &format!(r##"<text x="{x:.0}" y="{y:.0}" font-size="28" fill="#c00">{}</text>"##, c.name);
+            s += &format!(
+                r##"<text x="{x:.0}" y="{y:.0}" font-size="28" fill="#c00">{}</text>"##,
+                c.name
+            );
         }
     }
     s + "</svg>"

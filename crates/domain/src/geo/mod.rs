@@ -14,12 +14,14 @@
 //! - [`GridIndex`] answers point → grid code; [`synthesize`] makes the demo's communities and
 //!   grids from real county outlines, deterministically for a seed.
 
+mod allocate;
 mod clip;
 pub mod code;
 pub mod coord;
 pub mod geojson;
 pub mod index;
 pub mod polygon;
+mod rng;
 pub mod svg;
 pub mod synth;
 mod voronoi;
@@ -27,6 +29,8 @@ pub mod yantai;
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_map;
 
 pub use code::GridCode;
 pub use coord::{gcj02_to_wgs84, in_china, wgs84_to_gcj02, LonLat};

@@ -10,9 +10,12 @@
 //! inside it. Grids tile their community and communities tile their county, up to
 //! floating-point error. Work is done in a local plane (longitude × cos(mid-latitude)).
 
+use super::allocate::allocate;
 use super::clip::{intersect, to_geo};
 use super::coord::LonLat;
+use super::geojson::{Feature, FeatureCollection};
 use super::polygon::{BBox, MultiPolygon, Polygon};
+use super::rng::Rng;
 use super::voronoi::voronoi_cells;
 use super::GeoError;
 use std::collections::BTreeMap;
@@ -42,40 +45,40 @@ pub struct SynthMap {
     pub grids: Vec<SynthGrid>,
 }
 
-/// SplitMix64: small, fast, and the same on every platform.
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64, salt: &str) -> Self {
-        // FNV-1a of the salt, mixed with the seed.
-        let h = salt.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-            (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
+impl SynthMap {
+    /// The grids as GeoJSON features with properties `code` and `community_code`.
+    pub fn grids_geojson(&self) -> FeatureCollection {
+        let features = self.grids.iter().map(|g| {
+            feature(
+                &[("code", &g.code), ("community_code", &g.community_code)],
+                &g.polygon,
+            )
         });
-        Rng(seed ^ h)
+        FeatureCollection {
+            features: features.collect(),
+        }
     }
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
+
+    /// The communities as GeoJSON features with the property `code`.
+    pub fn communities_geojson(&self) -> FeatureCollection {
+        let features = self
+            .communities
+            .iter()
+            .map(|(code, m)| feature(&[("code", code)], m));
+        FeatureCollection {
+            features: features.collect(),
+        }
     }
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    fn gauss(&mut self) -> f64 {
-        let (u, v) = (1.0 - self.unit(), self.unit());
-        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
-    }
-    /// A uniform point of `m` (rejection in its box), or `None` after `tries` misses.
-    fn point_in(&mut self, m: &MultiPolygon, b: &BBox, tries: usize) -> Option<LonLat> {
-        (0..tries).find_map(|_| {
-            let p = LonLat::new(
-                b.min_lon + self.unit() * (b.max_lon - b.min_lon),
-                b.min_lat + self.unit() * (b.max_lat - b.min_lat),
-            );
-            m.contains(p).then_some(p)
-        })
+}
+
+fn feature(props: &[(&str, &String)], m: &MultiPolygon) -> Feature {
+    let properties = props
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), serde_json::Value::String((*v).clone())))
+        .collect();
+    Feature {
+        properties,
+        geometry: m.clone(),
     }
 }
 
@@ -163,7 +166,9 @@ pub fn synthesize(
     for (county, list) in used {
         comms.extend(communities_of(county, list, seed, &fwd));
     }
-    let counts = allocate(&comms, target_grids);
+    let codes: Vec<&str> = comms.iter().map(|c| c.code.as_str()).collect();
+    let areas: Vec<f64> = comms.iter().map(|c| c.area.area()).collect();
+    let counts = allocate(&codes, &areas, target_grids);
 
     let mut map = SynthMap::default();
     for (c, &n) in comms.iter().zip(&counts) {
@@ -281,49 +286,4 @@ fn communities_of(
             }
         })
         .collect()
-}
-
-/// Grids per community: one each, the rest by weight with largest remainders; ≤ 999.
-fn allocate(comms: &[Community], target: usize) -> Vec<usize> {
-    let n = comms.len();
-    if n == 0 {
-        return Vec::new();
-    }
-    let areas: Vec<f64> = comms.iter().map(|c| c.area.area()).collect();
-    let mean = (areas.iter().sum::<f64>() / n as f64).max(f64::MIN_POSITIVE);
-    let weights: Vec<f64> = comms
-        .iter()
-        .zip(&areas)
-        .map(|(c, a)| {
-            let urban = c
-                .code
-                .get(9..12)
-                .and_then(|s| s.parse::<u32>().ok())
-                .is_some_and(|v| !(200..400).contains(&v));
-            (if urban { 4.0 } else { 1.0 }) * (a / mean).sqrt()
-        })
-        .collect();
-    let total: f64 = weights.iter().sum();
-    let extra = target.saturating_sub(n) as f64;
-    let quotas: Vec<f64> = weights
-        .iter()
-        .map(|w| if total > 0.0 { w / total * extra } else { 0.0 })
-        .collect();
-    let mut counts: Vec<usize> = quotas.iter().map(|q| 1 + q.floor() as usize).collect();
-    let mut left = target.saturating_sub(counts.iter().sum());
-    let mut by_fraction: Vec<usize> = (0..n).collect();
-    by_fraction.sort_by(|&a, &b| {
-        (quotas[b] - quotas[b].floor())
-            .total_cmp(&(quotas[a] - quotas[a].floor()))
-            .then(a.cmp(&b))
-    });
-    for i in by_fraction.into_iter().cycle().take(n * 2) {
-        if left == 0 {
-            break;
-        }
-        counts[i] += 1;
-        left -= 1;
-    }
-    counts.iter_mut().for_each(|c| *c = (*c).min(999));
-    counts
 }
