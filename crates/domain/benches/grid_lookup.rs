@@ -8,29 +8,24 @@ use std::hint::black_box;
 use std::time::Instant;
 use zhili_domain::geo::svg::{path_d, project};
 use zhili_domain::geo::{
-    fold_zones_into_hosts, synthesize, yantai_county_outlines, County, GridIndex, LonLat, SynthMap,
+    yantai_county_outlines, yantai_demo_map, County, GridIndex, LonLat, SynthMap,
 };
 
 const VILLAGES: &str = include_str!("../../../data/yantai-divisions/villages.csv");
 
 fn main() {
-    let mut by_county: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for line in VILLAGES.lines().skip(1) {
-        let code = line.split(',').next().unwrap_or_default();
-        if code.len() == 12 {
-            by_county
-                .entry(format!("{}000000", &code[..6]))
-                .or_default()
-                .push(code.to_owned());
-        }
-    }
-    let by_county = fold_zones_into_hosts(by_county);
+    let codes: Vec<String> = VILLAGES
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').next())
+        .map(str::to_owned)
+        .collect();
 
     let t = Instant::now();
     let counties = yantai_county_outlines().expect("embedded outlines");
     let outlines = t.elapsed();
     let t = Instant::now();
-    let map = synthesize(&counties, &by_county, 14_900, 2024).expect("synthesis");
+    let map = yantai_demo_map(&codes, 14_900, 2024).expect("synthesis");
     let synth = t.elapsed();
     let vertices: usize = map
         .grids
@@ -39,7 +34,7 @@ fn main() {
         .map(|p| p.rings().map(<[_]>::len).sum::<usize>())
         .sum();
     println!(
-        "outlines: {} counties in {:.1} ms; synthesis: {} communities, {} grids ({} vertices) in {:.2} s",
+        "outlines: {} counties in {:.1} ms; synthesis (outlines included): {} communities, {} grids ({} vertices) in {:.2} s",
         counties.len(),
         outlines.as_secs_f64() * 1e3,
         map.communities.len(),

@@ -37,8 +37,11 @@ pub use coord::{gcj02_to_wgs84, in_china, wgs84_to_gcj02, LonLat};
 pub use geojson::{Feature, FeatureCollection};
 pub use index::GridIndex;
 pub use polygon::{BBox, MultiPolygon, Polygon};
-pub use synth::{synthesize, County, SynthGrid, SynthMap};
-pub use yantai::{fold_zones_into_hosts, yantai_county_outlines, ZONE_HOSTS};
+pub use synth::{synthesize, synthesize_with_areas, County, SynthGrid, SynthMap};
+pub use yantai::{
+    fold_zones_into_hosts, township_areas, yantai_county_outlines, yantai_demo_map, TOWNSHIP_AREAS,
+    ZONE_HOSTS,
+};
 
 use thiserror::Error;
 

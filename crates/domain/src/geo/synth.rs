@@ -136,6 +136,25 @@ pub fn synthesize(
     target_grids: usize,
     seed: u64,
 ) -> Result<SynthMap, GeoError> {
+    synthesize_with_areas(
+        counties,
+        communities_per_county,
+        target_grids,
+        seed,
+        &BTreeMap::new(),
+    )
+}
+
+/// [`synthesize`] with placement hints: `township_areas` maps a township's 9-digit code to
+/// a box (WGS-84) where its centre and its communities are drawn, within the county (e.g.
+/// the islands of 长岛). A box that misses the county is ignored.
+pub fn synthesize_with_areas(
+    counties: &[County],
+    communities_per_county: &BTreeMap<String, Vec<String>>,
+    target_grids: usize,
+    seed: u64,
+    township_areas: &BTreeMap<String, BBox>,
+) -> Result<SynthMap, GeoError> {
     let used: Vec<(&County, &Vec<String>)> = communities_per_county
         .iter()
         .filter(|(_, list)| !list.is_empty())
@@ -164,7 +183,7 @@ pub fn synthesize(
 
     let mut comms: Vec<Community> = Vec::new();
     for (county, list) in used {
-        comms.extend(communities_of(county, list, seed, &fwd));
+        comms.extend(communities_of(county, list, seed, &fwd, township_areas));
     }
     let codes: Vec<&str> = comms.iter().map(|c| c.code.as_str()).collect();
     let areas: Vec<f64> = comms.iter().map(|c| c.area.area()).collect();
@@ -216,6 +235,7 @@ fn communities_of(
     list: &[String],
     seed: u64,
     fwd: &impl Fn(LonLat) -> LonLat,
+    township_areas: &BTreeMap<String, BBox>,
 ) -> Vec<Community> {
     let outline = county.outline.map_coords(fwd);
     let bb = outline.bbox();
@@ -230,19 +250,35 @@ fn communities_of(
     let sigma = 0.5 * (outline.area() / towns.len() as f64).sqrt();
     let mut seeds = Vec::with_capacity(codes.len());
     let mut order = Vec::with_capacity(codes.len());
-    for members in towns.values() {
-        let Some(centre) = rng.point_in(&outline, &bb, 100_000) else {
-            continue;
+    for (town, members) in &towns {
+        // Where this township's points are drawn: its hinted box (if it meets the county).
+        let hint = township_areas.get(*town).map(|h| {
+            let (lo, hi) = (
+                fwd(LonLat::new(h.min_lon, h.min_lat)),
+                fwd(LonLat::new(h.max_lon, h.max_lat)),
+            );
+            BBox {
+                min_lon: lo.lon,
+                min_lat: lo.lat,
+                max_lon: hi.lon,
+                max_lat: hi.lat,
+            }
+        });
+        let area = hint.and_then(|h| rng.point_in(&outline, &h, 10_000).map(|c| (h, c)));
+        let (within, centre) = match area {
+            Some((h, c)) => (h, Some(c)),
+            None => (bb, rng.point_in(&outline, &bb, 100_000)),
         };
+        let Some(centre) = centre else { continue };
+        let s =
+            sigma.min(0.3 * (within.max_lon - within.min_lon).min(within.max_lat - within.min_lat));
         for &code in members {
             let near = (0..30).find_map(|_| {
-                let p = LonLat::new(
-                    centre.lon + sigma * rng.gauss(),
-                    centre.lat + sigma * rng.gauss(),
-                );
-                outline.contains(p).then_some(p)
+                let p = LonLat::new(centre.lon + s * rng.gauss(), centre.lat + s * rng.gauss());
+                (within.contains(p) && outline.contains(p)).then_some(p)
             });
-            if let Some(p) = near.or_else(|| rng.point_in(&outline, &bb, 100_000)) {
+            let anywhere = || rng.point_in(&outline, &within, 100_000);
+            if let Some(p) = near.or_else(anywhere) {
                 seeds.push(p);
                 order.push(code.clone());
             }

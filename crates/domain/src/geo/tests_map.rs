@@ -119,24 +119,16 @@ fn a_county_without_an_outline_is_refused_by_name() {
     );
 }
 
-/// The real communities (villages.csv), by county, zones folded into their hosts.
-fn yantai_communities() -> BTreeMap<String, Vec<String>> {
-    let csv = include_str!("../../../../data/yantai-divisions/villages.csv");
-    let mut by: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for code in csv.lines().skip(1).filter_map(|l| l.split(',').next()) {
-        by.entry(format!("{}000000", &code[..6]))
-            .or_default()
-            .push(code.to_owned());
-    }
-    fold_zones_into_hosts(by)
-}
-
 #[test]
 fn the_whole_city_has_its_14900_grids_and_a_point_in_a_grid_lands_in_it() {
-    let counties = yantai_county_outlines().unwrap();
-    let by = yantai_communities();
-    assert_eq!(by.len(), 11);
-    let map = synthesize(&counties, &by, 14_900, 2024).unwrap();
+    let csv = include_str!("../../../../data/yantai-divisions/villages.csv");
+    let codes: Vec<String> = csv
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').next())
+        .map(str::to_owned)
+        .collect();
+    let map = yantai_demo_map(&codes, 14_900, 2024).unwrap();
     assert_eq!(map.communities.len(), 6509);
     assert_eq!(map.grids.len(), 14_900);
     let index = GridIndex::new(
@@ -160,4 +152,24 @@ fn the_whole_city_has_its_14900_grids_and_a_point_in_a_grid_lands_in_it() {
     assert!(!mine.is_empty());
     let back = FeatureCollection::parse(&fc.to_json_string()).unwrap();
     assert_eq!(back.features.len(), 14_900);
+}
+
+#[test]
+fn the_townships_of_changdao_lie_on_the_islands() {
+    let csv = include_str!("../../../../data/yantai-divisions/villages.csv");
+    let codes: Vec<String> = csv
+        .lines()
+        .filter(|l| l.starts_with("370614"))
+        .filter_map(|l| l.split(',').next())
+        .map(str::to_owned)
+        .collect();
+    let map = yantai_demo_map(&codes, 1_300, 3).unwrap();
+    assert_eq!(map.communities.len(), 618);
+    let changdao = |c: &str| {
+        c.starts_with("370614006") || c.starts_with("370614110") || c.starts_with("3706142")
+    };
+    for (code, area) in &map.communities {
+        let p = area.representative_point().unwrap();
+        assert_eq!(p.lat > 37.87, changdao(code), "{code} at {p:?}");
+    }
 }
