@@ -202,3 +202,35 @@ fn area_and_centroid_count_holes_whatever_the_orientation() {
     closed.push(closed[0]);
     assert_eq!(Polygon::new(closed, vec![]).exterior.len(), 4);
 }
+
+/// A star-shaped polygon around `c` with a star-shaped hole.
+fn star(c: (f64, f64), radii: &[f64], scale: f64) -> MultiPolygon {
+    let n = radii.len();
+    let at = |k: usize, r: f64| {
+        let t = std::f64::consts::TAU * k as f64 / n as f64;
+        LonLat::new(c.0 + scale * r * t.cos(), c.1 + scale * r * t.sin())
+    };
+    let exterior = (0..n).map(|k| at(k, 0.5 + radii[k] / 2.0)).collect();
+    let hole = (0..n)
+        .map(|k| at(k, 0.1 + radii[(k + 3) % n] * 0.3))
+        .collect();
+    mp(exterior, vec![hole])
+}
+
+proptest! {
+    #[test]
+    fn the_index_finds_the_first_of_overlapping_polygons_with_holes(
+        shapes in proptest::collection::vec(((0.0f64..10.0, 0.0f64..10.0), 0.5f64..3.0), 1..25),
+        radii in proptest::collection::vec(0.0f64..1.0, 8..20),
+        pts in proptest::collection::vec((-1.0f64..11.0, -1.0f64..11.0), 200),
+    ) {
+        let map: Vec<(String, MultiPolygon)> =
+            shapes.iter().enumerate().map(|(i, &(c, s))| (i.to_string(), star(c, &radii, s))).collect();
+        let idx = GridIndex::new(map.clone());
+        let mut probe: Vec<LonLat> = pts.iter().map(|&(x, y)| LonLat::new(x, y)).collect();
+        probe.extend(map.iter().flat_map(|(_, m)| m.0[0].rings().flatten().copied().collect::<Vec<_>>()));
+        for p in probe {
+            prop_assert_eq!(idx.locate(p), owners(&map, p).first().copied(), "{:?}", p);
+        }
+    }
+}
