@@ -39,6 +39,7 @@
 mod allocate;
 mod clip;
 pub mod code;
+mod community;
 pub mod coord;
 pub mod geojson;
 pub mod index;
