@@ -3,6 +3,7 @@
 
 use super::clip::{intersect, to_geo};
 use super::coord::LonLat;
+use super::index::GridIndex;
 use super::polygon::{BBox, MultiPolygon, Polygon};
 use super::rng::Rng;
 use super::synth::County;
@@ -61,6 +62,9 @@ pub(crate) fn communities_of(
     township_areas: &BTreeMap<String, BBox>,
 ) -> Vec<Community> {
     let outline = county.outline.map_coords(fwd);
+    // Thousands of coastline edges: test "inside the county" through an index, not edge by edge.
+    let index = GridIndex::new(vec![(String::new(), outline.clone())]);
+    let inside = |p: LonLat| index.locate_index(p).is_some();
     let bb = outline.bbox();
     let mut rng = Rng::new(seed, &county.code);
     let mut codes: Vec<&String> = list.iter().collect();
@@ -87,10 +91,10 @@ pub(crate) fn communities_of(
                 max_lat: hi.lat,
             }
         });
-        let area = hint.and_then(|h| rng.point_in(&outline, &h, 10_000).map(|c| (h, c)));
+        let area = hint.and_then(|h| rng.point_where(inside, &h, 10_000).map(|c| (h, c)));
         let (within, centre) = match area {
             Some((h, c)) => (h, Some(c)),
-            None => (bb, rng.point_in(&outline, &bb, 100_000)),
+            None => (bb, rng.point_where(inside, &bb, 100_000)),
         };
         let Some(centre) = centre else { continue };
         let s =
@@ -98,9 +102,9 @@ pub(crate) fn communities_of(
         for &code in members {
             let near = (0..30).find_map(|_| {
                 let p = LonLat::new(centre.lon + s * rng.gauss(), centre.lat + s * rng.gauss());
-                (within.contains(p) && outline.contains(p)).then_some(p)
+                (within.contains(p) && inside(p)).then_some(p)
             });
-            let anywhere = || rng.point_in(&outline, &within, 100_000);
+            let anywhere = || rng.point_where(inside, &within, 100_000);
             if let Some(p) = near.or_else(anywhere) {
                 seeds.push(p);
                 order.push(code.clone());

@@ -28,14 +28,24 @@ impl Rng {
         let (u, v) = (1.0 - self.unit(), self.unit());
         (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
     }
-    /// A uniform point of `m` (rejection in its box), or `None` after `tries` misses.
+    /// A uniform point of `m` (rejection in the box `b`), or `None` after `tries` misses.
     pub(crate) fn point_in(&mut self, m: &MultiPolygon, b: &BBox, tries: usize) -> Option<LonLat> {
+        self.point_where(|p| m.contains(p), b, tries)
+    }
+
+    /// A uniform point of the box `b` where `inside` holds, or `None` after `tries` misses.
+    pub(crate) fn point_where(
+        &mut self,
+        inside: impl Fn(LonLat) -> bool,
+        b: &BBox,
+        tries: usize,
+    ) -> Option<LonLat> {
         (0..tries).find_map(|_| {
             let p = LonLat::new(
                 b.min_lon + self.unit() * (b.max_lon - b.min_lon),
                 b.min_lat + self.unit() * (b.max_lat - b.min_lat),
             );
-            m.contains(p).then_some(p)
+            inside(p).then_some(p)
         })
     }
 }
