@@ -77,35 +77,51 @@ pub(crate) fn communities_of(
     let sigma = 0.5 * (outline.area() / towns.len() as f64).sqrt();
     let mut seeds = Vec::with_capacity(codes.len());
     let mut order = Vec::with_capacity(codes.len());
-    for (town, members) in &towns {
-        // Where this township's points are drawn: its hinted box (if it meets the county).
-        let hint = township_areas.get(*town).map(|h| {
-            let (lo, hi) = (
-                fwd(LonLat::new(h.min_lon, h.min_lat)),
-                fwd(LonLat::new(h.max_lon, h.max_lat)),
-            );
-            BBox {
-                min_lon: lo.lon,
-                min_lat: lo.lat,
-                max_lon: hi.lon,
-                max_lat: hi.lat,
+    let project = |h: &BBox| {
+        let (lo, hi) = (
+            fwd(LonLat::new(h.min_lon, h.min_lat)),
+            fwd(LonLat::new(h.max_lon, h.max_lat)),
+        );
+        BBox {
+            min_lon: lo.lon,
+            min_lat: lo.lat,
+            max_lon: hi.lon,
+            max_lat: hi.lat,
+        }
+    };
+    // Hinted townships first: a centre in their box (if it meets the county); those boxes
+    // are then kept for them, so no other township lands on, say, 长岛's islands.
+    let mut hinted: BTreeMap<&str, (BBox, LonLat)> = BTreeMap::new();
+    for town in towns.keys() {
+        if let Some(h) = township_areas.get(*town).map(project) {
+            if let Some(c) = rng.point_where(inside, &h, 10_000) {
+                hinted.insert(*town, (h, c));
             }
-        });
-        let area = hint.and_then(|h| rng.point_where(inside, &h, 10_000).map(|c| (h, c)));
-        let (within, centre) = match area {
-            Some((h, c)) => (h, Some(c)),
-            None => (bb, rng.point_where(inside, &bb, 100_000)),
+        }
+    }
+    let reserved: Vec<BBox> = hinted.values().map(|(h, _)| *h).collect();
+    let free = |p: LonLat| inside(p) && !reserved.iter().any(|b| b.contains(p));
+    for (town, members) in &towns {
+        let (hint, centre) = match hinted.get(town) {
+            Some(&(h, c)) => (Some(h), c),
+            None => match rng.point_where(free, &bb, 100_000) {
+                Some(c) => (None, c),
+                None => continue,
+            },
         };
-        let Some(centre) = centre else { continue };
+        let allowed = |p: LonLat| match hint {
+            Some(h) => h.contains(p) && inside(p),
+            None => free(p),
+        };
+        let within = hint.unwrap_or(bb);
         let s =
             sigma.min(0.3 * (within.max_lon - within.min_lon).min(within.max_lat - within.min_lat));
         for &code in members {
             let near = (0..30).find_map(|_| {
                 let p = LonLat::new(centre.lon + s * rng.gauss(), centre.lat + s * rng.gauss());
-                (within.contains(p) && inside(p)).then_some(p)
+                allowed(p).then_some(p)
             });
-            let anywhere = || rng.point_where(inside, &within, 100_000);
-            if let Some(p) = near.or_else(anywhere) {
+            if let Some(p) = near.or_else(|| rng.point_where(allowed, &within, 100_000)) {
                 seeds.push(p);
                 order.push(code.clone());
             }

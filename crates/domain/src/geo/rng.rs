@@ -24,13 +24,11 @@ impl Rng {
     pub(crate) fn unit(&mut self) -> f64 {
         (self.next() >> 11) as f64 / (1u64 << 53) as f64
     }
+    /// Roughly standard normal (Irwin–Hall of four uniforms): no `ln` or `cos`, whose last
+    /// bits may differ between platforms' maths libraries.
     pub(crate) fn gauss(&mut self) -> f64 {
-        let (u, v) = (1.0 - self.unit(), self.unit());
-        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
-    }
-    /// A uniform point of `m` (rejection in the box `b`), or `None` after `tries` misses.
-    pub(crate) fn point_in(&mut self, m: &MultiPolygon, b: &BBox, tries: usize) -> Option<LonLat> {
-        self.point_where(|p| m.contains(p), b, tries)
+        let sum: f64 = (0..4).map(|_| self.unit()).sum();
+        (sum - 2.0) * 3f64.sqrt()
     }
 
     /// A uniform point of the box `b` where `inside` holds, or `None` after `tries` misses.
@@ -47,5 +45,22 @@ impl Rng {
             );
             inside(p).then_some(p)
         })
+    }
+
+    /// A uniform point of a multipolygon: a part drawn by area, then rejection in its box
+    /// (so a community of a large piece and a far islet is not sampled over the sea between).
+    pub(crate) fn point_in_parts(&mut self, m: &MultiPolygon, tries: usize) -> Option<LonLat> {
+        let areas: Vec<f64> = m.0.iter().map(|p| p.area()).collect();
+        let total: f64 = areas.iter().sum();
+        if total <= 0.0 {
+            return None;
+        }
+        let mut pick = self.unit() * total;
+        let k = areas.iter().position(|&a| {
+            pick -= a;
+            pick < 0.0
+        });
+        let part = &m.0[k.unwrap_or(m.0.len() - 1)];
+        self.point_where(|p| part.contains(p), &part.bbox(), tries)
     }
 }

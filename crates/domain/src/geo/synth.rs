@@ -150,26 +150,16 @@ pub fn synthesize_with_areas(
     let mut map = SynthMap::default();
     for (c, &n) in comms.iter().zip(&counts) {
         let mut rng = Rng::new(seed, &c.code);
-        let mut parts = Vec::new();
-        let bb = c.area.bbox();
-        let seeds: Vec<LonLat> = (0..n)
-            .filter_map(|_| rng.point_in(&c.area, &bb, 1000))
-            .collect();
-        if seeds.len() <= 1 {
-            parts.push(c.area.clone());
-        } else {
-            for cell in voronoi_cells(&seeds, &c.cell) {
-                let cb = ring_bbox(&cell);
-                let part = match &c.region {
-                    Some(region) if c.near.iter().any(|e| e.intersects(&cb)) => {
-                        intersect(&cell, region, 0.0)
-                    }
-                    _ if cell.len() >= 3 => single(cell),
-                    _ => continue,
-                };
-                if !part.is_empty() {
-                    parts.push(part);
-                }
+        // A draw can lose a part (a seed whose cell meets the community in a sliver the
+        // clipping drops): draw again, a few times, before settling for fewer grids.
+        let mut parts = split(c, n, &mut rng);
+        for _ in 0..8 {
+            if parts.len() >= n {
+                break;
+            }
+            let again = split(c, n, &mut rng);
+            if again.len() > parts.len() {
+                parts = again;
             }
         }
         for (i, part) in parts.into_iter().enumerate() {
@@ -185,4 +175,29 @@ pub fn synthesize_with_areas(
         .map(|c| (c.code, c.area.map_coords(back)))
         .collect();
     Ok(map)
+}
+
+/// The community split into `n` grids by the Voronoi cells of `n` random points in it.
+fn split(c: &Community, n: usize, rng: &mut Rng) -> Vec<MultiPolygon> {
+    let seeds: Vec<LonLat> = (0..n)
+        .filter_map(|_| rng.point_in_parts(&c.area, 1000))
+        .collect();
+    if n <= 1 || seeds.len() <= 1 {
+        return vec![c.area.clone()];
+    }
+    let mut parts = Vec::with_capacity(n);
+    for cell in voronoi_cells(&seeds, &c.cell) {
+        let cb = ring_bbox(&cell);
+        let part = match &c.region {
+            Some(region) if c.near.iter().any(|e| e.intersects(&cb)) => {
+                intersect(&cell, region, 0.0)
+            }
+            _ if cell.len() >= 3 => single(cell),
+            _ => continue,
+        };
+        if !part.is_empty() {
+            parts.push(part);
+        }
+    }
+    parts
 }

@@ -89,6 +89,12 @@ fn a_point_on_a_shared_edge_or_vertex_belongs_to_exactly_one_grid() {
 }
 
 #[test]
+fn the_index_can_be_shared_between_threads() {
+    fn shared<T: Send + Sync>() {}
+    shared::<GridIndex>();
+}
+
+#[test]
 fn points_outside_every_grid_find_none() {
     let idx = GridIndex::new(holed_map());
     for (x, y) in [
