@@ -7,8 +7,11 @@
 //! county outline. Then `target_grids` is shared out — at least one grid per community, the
 //! rest by weight (residents' committees, codes …001–199 and …400–599, weigh 4, villages 1,
 //! times √(area / mean area)) — and each community is split by a Voronoi of random points
-//! inside it. Grids tile their community and communities tile their county, up to
-//! floating-point error. Work is done in a local plane (longitude × cos(mid-latitude)).
+//! inside it (a draw that loses a sliver part is redrawn, so the total is exact). Grids tile
+//! their community and communities tile their county, up to floating-point error (the
+//! clipping snaps to a lattice of about 1e-9°). Work is done in a local plane (longitude ×
+//! cos(mid-latitude)). [`synthesize_with_areas`] adds boxes that keep chosen townships in
+//! place (长岛's islands); the draws use no `sin`/`ln`, only IEEE-exact arithmetic.
 
 use super::allocate::allocate;
 use super::clip::intersect;
