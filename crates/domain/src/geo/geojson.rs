@@ -28,6 +28,15 @@ impl Feature {
     }
 }
 
+/// The datum of incoming coordinates. Zhili stores WGS-84; Chinese web maps (高德, WeChat,
+/// DataV) give GCJ-02. GeoJSON cannot say which, so the caller does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Datum {
+    #[default]
+    Wgs84,
+    Gcj02,
+}
+
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct FeatureCollection {
     pub features: Vec<Feature>,
@@ -38,6 +47,15 @@ impl FeatureCollection {
     pub fn parse(text: &str) -> Result<Self, GeoError> {
         let v: Value = serde_json::from_str(text).map_err(|e| GeoError::Json(e.to_string()))?;
         Self::from_value(&v)
+    }
+
+    /// Parses GeoJSON text given in `datum` and returns it in WGS-84.
+    pub fn parse_in(text: &str, datum: Datum) -> Result<Self, GeoError> {
+        let fc = Self::parse(text)?;
+        Ok(match datum {
+            Datum::Wgs84 => fc,
+            Datum::Gcj02 => fc.to_wgs84_from_gcj02(),
+        })
     }
 
     pub fn from_value(v: &Value) -> Result<Self, GeoError> {
@@ -166,6 +184,9 @@ fn ring(r: &Value) -> Result<Vec<LonLat>, String> {
     let ring = open_ring(ring);
     if ring.len() < 3 {
         return Err("fewer than 3 distinct positions".into());
+    }
+    if ring_area2(&ring) == 0.0 {
+        return Err("the ring has no area".into());
     }
     Ok(ring)
 }

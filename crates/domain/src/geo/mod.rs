@@ -13,25 +13,58 @@
 //!   exactly one of them, the one to its east (on a horizontal edge, the one to its north).
 //! - [`GridIndex`] answers point → grid code; [`synthesize`] makes the demo's communities and
 //!   grids from real county outlines, deterministically for a seed.
+//!
+//! At a glance, for the storage and web layers:
+//!
+//! ```
+//! use zhili_domain::geo::{yantai_demo_map, FeatureCollection, Datum, GridIndex, LonLat};
+//!
+//! // The demo: community codes in (from the divisions), communities and grids out.
+//! let codes = vec!["370602001001".to_owned(), "370602001002".to_owned()];
+//! let map = yantai_demo_map(&codes, 5, 2024).unwrap();
+//! assert_eq!(map.grids.len(), 5);
+//! let geojson: String = map.grids_geojson().to_json_string(); // properties: code, community_code
+//!
+//! // Import: GeoJSON (WGS-84 or GCJ-02) → features with a `code` property each.
+//! let fc = FeatureCollection::parse_in(&geojson, Datum::Wgs84).unwrap();
+//! let grids = fc.features.iter().map(|f| (f.property_str("code").unwrap(), f.geometry.clone()));
+//!
+//! // Point → grid; the community is the grid code's first 12 digits.
+//! let index = GridIndex::new(grids.collect());
+//! let inside = map.grids[0].polygon.representative_point().unwrap();
+//! assert_eq!(index.locate(inside), Some(map.grids[0].code.as_str()));
+//! assert_eq!(index.locate(LonLat::new(0.0, 0.0)), None);
+//! ```
 
+mod allocate;
 mod clip;
 pub mod code;
+mod community;
 pub mod coord;
 pub mod geojson;
 pub mod index;
 pub mod polygon;
+mod rng;
 pub mod svg;
 pub mod synth;
 mod voronoi;
 pub mod yantai;
 
+#[cfg(test)]
+mod tests;
+#[cfg(test)]
+mod tests_map;
+
 pub use code::GridCode;
 pub use coord::{gcj02_to_wgs84, in_china, wgs84_to_gcj02, LonLat};
-pub use geojson::{Feature, FeatureCollection};
+pub use geojson::{Datum, Feature, FeatureCollection};
 pub use index::GridIndex;
 pub use polygon::{BBox, MultiPolygon, Polygon};
-pub use synth::{synthesize, County, SynthGrid, SynthMap};
-pub use yantai::{fold_zones_into_hosts, yantai_county_outlines, ZONE_HOSTS};
+pub use synth::{synthesize, synthesize_with_areas, County, SynthGrid, SynthMap};
+pub use yantai::{
+    fold_zones_into_hosts, township_areas, yantai_county_outlines, yantai_demo_map, TOWNSHIP_AREAS,
+    ZONE_HOSTS,
+};
 
 use thiserror::Error;
 

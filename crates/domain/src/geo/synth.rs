@@ -7,12 +7,19 @@
 //! county outline. Then `target_grids` is shared out — at least one grid per community, the
 //! rest by weight (residents' committees, codes …001–199 and …400–599, weigh 4, villages 1,
 //! times √(area / mean area)) — and each community is split by a Voronoi of random points
-//! inside it. Grids tile their community and communities tile their county, up to
-//! floating-point error. Work is done in a local plane (longitude × cos(mid-latitude)).
+//! inside it (a draw that loses a sliver part is redrawn, so the total is exact). Grids tile
+//! their community and communities tile their county, up to floating-point error (the
+//! clipping snaps to a lattice of about 1e-9°). Work is done in a local plane (longitude ×
+//! cos(mid-latitude)). [`synthesize_with_areas`] adds boxes that keep chosen townships in
+//! place (长岛's islands); the draws use no `sin`/`ln`, only IEEE-exact arithmetic.
 
-use super::clip::{intersect, to_geo};
+use super::allocate::allocate;
+use super::clip::intersect;
+use super::community::{communities_of, ring_bbox, single, Community};
 use super::coord::LonLat;
-use super::polygon::{BBox, MultiPolygon, Polygon};
+use super::geojson::{Feature, FeatureCollection};
+use super::polygon::{BBox, MultiPolygon};
+use super::rng::Rng;
 use super::voronoi::voronoi_cells;
 use super::GeoError;
 use std::collections::BTreeMap;
@@ -42,84 +49,41 @@ pub struct SynthMap {
     pub grids: Vec<SynthGrid>,
 }
 
-/// SplitMix64: small, fast, and the same on every platform.
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64, salt: &str) -> Self {
-        // FNV-1a of the salt, mixed with the seed.
-        let h = salt.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
-            (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
+impl SynthMap {
+    /// The grids as GeoJSON features with properties `code` and `community_code`.
+    pub fn grids_geojson(&self) -> FeatureCollection {
+        let features = self.grids.iter().map(|g| {
+            feature(
+                &[("code", &g.code), ("community_code", &g.community_code)],
+                &g.polygon,
+            )
         });
-        Rng(seed ^ h)
+        FeatureCollection {
+            features: features.collect(),
+        }
     }
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 53) as f64
-    }
-    fn gauss(&mut self) -> f64 {
-        let (u, v) = (1.0 - self.unit(), self.unit());
-        (-2.0 * u.ln()).sqrt() * (std::f64::consts::TAU * v).cos()
-    }
-    /// A uniform point of `m` (rejection in its box), or `None` after `tries` misses.
-    fn point_in(&mut self, m: &MultiPolygon, b: &BBox, tries: usize) -> Option<LonLat> {
-        (0..tries).find_map(|_| {
-            let p = LonLat::new(
-                b.min_lon + self.unit() * (b.max_lon - b.min_lon),
-                b.min_lat + self.unit() * (b.max_lat - b.min_lat),
-            );
-            m.contains(p).then_some(p)
-        })
+
+    /// The communities as GeoJSON features with the property `code`.
+    pub fn communities_geojson(&self) -> FeatureCollection {
+        let features = self
+            .communities
+            .iter()
+            .map(|(code, m)| feature(&[("code", code)], m));
+        FeatureCollection {
+            features: features.collect(),
+        }
     }
 }
 
-fn rect(b: &BBox) -> Vec<LonLat> {
-    let (dx, dy) = (
-        (b.max_lon - b.min_lon) * 0.01,
-        (b.max_lat - b.min_lat) * 0.01,
-    );
-    let (x0, y0, x1, y1) = (
-        b.min_lon - dx,
-        b.min_lat - dy,
-        b.max_lon + dx,
-        b.max_lat + dy,
-    );
-    vec![
-        LonLat::new(x0, y0),
-        LonLat::new(x1, y0),
-        LonLat::new(x1, y1),
-        LonLat::new(x0, y1),
-    ]
-}
-
-fn ring_bbox(r: &[LonLat]) -> BBox {
-    r.iter().fold(BBox::EMPTY, |mut b, &p| {
-        b.extend(p);
-        b
-    })
-}
-
-fn single(ring: Vec<LonLat>) -> MultiPolygon {
-    MultiPolygon(vec![Polygon {
-        exterior: ring,
-        holes: Vec::new(),
-    }])
-}
-
-/// A community in the plane: its convex Voronoi cell, its area (cell ∩ county), and the
-/// county edges near it (empty when the cell lies wholly inside the county).
-struct Community {
-    code: String,
-    cell: Vec<LonLat>,
-    area: MultiPolygon,
-    near: Vec<BBox>,
-    region: Option<::geo::MultiPolygon<f64>>,
+fn feature(props: &[(&str, &String)], m: &MultiPolygon) -> Feature {
+    let properties = props
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), serde_json::Value::String((*v).clone())))
+        .collect();
+    Feature {
+        properties,
+        geometry: m.clone(),
+    }
 }
 
 /// Makes the demo map; see the module documentation. `communities_per_county` maps a county
@@ -132,6 +96,25 @@ pub fn synthesize(
     communities_per_county: &BTreeMap<String, Vec<String>>,
     target_grids: usize,
     seed: u64,
+) -> Result<SynthMap, GeoError> {
+    synthesize_with_areas(
+        counties,
+        communities_per_county,
+        target_grids,
+        seed,
+        &BTreeMap::new(),
+    )
+}
+
+/// [`synthesize`] with placement hints: `township_areas` maps a township's 9-digit code to
+/// a box (WGS-84) where its centre and its communities are drawn, within the county (e.g.
+/// the islands of 长岛). A box that misses the county is ignored.
+pub fn synthesize_with_areas(
+    counties: &[County],
+    communities_per_county: &BTreeMap<String, Vec<String>>,
+    target_grids: usize,
+    seed: u64,
+    township_areas: &BTreeMap<String, BBox>,
 ) -> Result<SynthMap, GeoError> {
     let used: Vec<(&County, &Vec<String>)> = communities_per_county
         .iter()
@@ -161,33 +144,25 @@ pub fn synthesize(
 
     let mut comms: Vec<Community> = Vec::new();
     for (county, list) in used {
-        comms.extend(communities_of(county, list, seed, &fwd));
+        comms.extend(communities_of(county, list, seed, &fwd, township_areas));
     }
-    let counts = allocate(&comms, target_grids);
+    let codes: Vec<&str> = comms.iter().map(|c| c.code.as_str()).collect();
+    let areas: Vec<f64> = comms.iter().map(|c| c.area.area()).collect();
+    let counts = allocate(&codes, &areas, target_grids);
 
     let mut map = SynthMap::default();
     for (c, &n) in comms.iter().zip(&counts) {
         let mut rng = Rng::new(seed, &c.code);
-        let mut parts = Vec::new();
-        let bb = c.area.bbox();
-        let seeds: Vec<LonLat> = (0..n)
-            .filter_map(|_| rng.point_in(&c.area, &bb, 1000))
-            .collect();
-        if seeds.len() <= 1 {
-            parts.push(c.area.clone());
-        } else {
-            for cell in voronoi_cells(&seeds, &c.cell) {
-                let cb = ring_bbox(&cell);
-                let part = match &c.region {
-                    Some(region) if c.near.iter().any(|e| e.intersects(&cb)) => {
-                        intersect(&cell, region, 0.0)
-                    }
-                    _ if cell.len() >= 3 => single(cell),
-                    _ => continue,
-                };
-                if !part.is_empty() {
-                    parts.push(part);
-                }
+        // A draw can lose a part (a seed whose cell meets the community in a sliver the
+        // clipping drops): draw again, a few times, before settling for fewer grids.
+        let mut parts = split(c, n, &mut rng);
+        for _ in 0..8 {
+            if parts.len() >= n {
+                break;
+            }
+            let again = split(c, n, &mut rng);
+            if again.len() > parts.len() {
+                parts = again;
             }
         }
         for (i, part) in parts.into_iter().enumerate() {
@@ -205,125 +180,27 @@ pub fn synthesize(
     Ok(map)
 }
 
-/// Seeds clustered by township, their Voronoi cells, clipped to the county.
-fn communities_of(
-    county: &County,
-    list: &[String],
-    seed: u64,
-    fwd: &impl Fn(LonLat) -> LonLat,
-) -> Vec<Community> {
-    let outline = county.outline.map_coords(fwd);
-    let bb = outline.bbox();
-    let mut rng = Rng::new(seed, &county.code);
-    let mut codes: Vec<&String> = list.iter().collect();
-    codes.sort();
-    codes.dedup();
-    let mut towns: BTreeMap<&str, Vec<&String>> = BTreeMap::new();
-    for c in &codes {
-        towns.entry(c.get(..9).unwrap_or(c)).or_default().push(c);
+/// The community split into `n` grids by the Voronoi cells of `n` random points in it.
+fn split(c: &Community, n: usize, rng: &mut Rng) -> Vec<MultiPolygon> {
+    let seeds: Vec<LonLat> = (0..n)
+        .filter_map(|_| rng.point_in_parts(&c.area, 1000))
+        .collect();
+    if n <= 1 || seeds.len() <= 1 {
+        return vec![c.area.clone()];
     }
-    let sigma = 0.5 * (outline.area() / towns.len() as f64).sqrt();
-    let mut seeds = Vec::with_capacity(codes.len());
-    let mut order = Vec::with_capacity(codes.len());
-    for members in towns.values() {
-        let Some(centre) = rng.point_in(&outline, &bb, 100_000) else {
-            continue;
+    let mut parts = Vec::with_capacity(n);
+    for cell in voronoi_cells(&seeds, &c.cell) {
+        let cb = ring_bbox(&cell);
+        let part = match &c.region {
+            Some(region) if c.near.iter().any(|e| e.intersects(&cb)) => {
+                intersect(&cell, region, 0.0)
+            }
+            _ if cell.len() >= 3 => single(cell),
+            _ => continue,
         };
-        for &code in members {
-            let near = (0..30).find_map(|_| {
-                let p = LonLat::new(
-                    centre.lon + sigma * rng.gauss(),
-                    centre.lat + sigma * rng.gauss(),
-                );
-                outline.contains(p).then_some(p)
-            });
-            if let Some(p) = near.or_else(|| rng.point_in(&outline, &bb, 100_000)) {
-                seeds.push(p);
-                order.push(code.clone());
-            }
+        if !part.is_empty() {
+            parts.push(part);
         }
     }
-    let edges: Vec<BBox> = outline
-        .0
-        .iter()
-        .flat_map(|p| p.rings())
-        .flat_map(|r| (0..r.len()).map(move |i| ring_bbox(&[r[i], r[(i + 1) % r.len()]])))
-        .collect();
-    let region = to_geo(&outline);
-    voronoi_cells(&seeds, &rect(&bb))
-        .into_iter()
-        .zip(order)
-        .map(|(cell, code)| {
-            let cb = ring_bbox(&cell);
-            let near: Vec<BBox> = edges
-                .iter()
-                .filter(|e| e.intersects(&cb))
-                .copied()
-                .collect();
-            if near.is_empty() {
-                Community {
-                    code,
-                    area: single(cell.clone()),
-                    cell,
-                    near,
-                    region: None,
-                }
-            } else {
-                let area = intersect(&cell, &region, 0.0);
-                let region = Some(to_geo(&area));
-                Community {
-                    code,
-                    cell,
-                    area,
-                    near,
-                    region,
-                }
-            }
-        })
-        .collect()
-}
-
-/// Grids per community: one each, the rest by weight with largest remainders; ≤ 999.
-fn allocate(comms: &[Community], target: usize) -> Vec<usize> {
-    let n = comms.len();
-    if n == 0 {
-        return Vec::new();
-    }
-    let areas: Vec<f64> = comms.iter().map(|c| c.area.area()).collect();
-    let mean = (areas.iter().sum::<f64>() / n as f64).max(f64::MIN_POSITIVE);
-    let weights: Vec<f64> = comms
-        .iter()
-        .zip(&areas)
-        .map(|(c, a)| {
-            let urban = c
-                .code
-                .get(9..12)
-                .and_then(|s| s.parse::<u32>().ok())
-                .is_some_and(|v| !(200..400).contains(&v));
-            (if urban { 4.0 } else { 1.0 }) * (a / mean).sqrt()
-        })
-        .collect();
-    let total: f64 = weights.iter().sum();
-    let extra = target.saturating_sub(n) as f64;
-    let quotas: Vec<f64> = weights
-        .iter()
-        .map(|w| if total > 0.0 { w / total * extra } else { 0.0 })
-        .collect();
-    let mut counts: Vec<usize> = quotas.iter().map(|q| 1 + q.floor() as usize).collect();
-    let mut left = target.saturating_sub(counts.iter().sum());
-    let mut by_fraction: Vec<usize> = (0..n).collect();
-    by_fraction.sort_by(|&a, &b| {
-        (quotas[b] - quotas[b].floor())
-            .total_cmp(&(quotas[a] - quotas[a].floor()))
-            .then(a.cmp(&b))
-    });
-    for i in by_fraction.into_iter().cycle().take(n * 2) {
-        if left == 0 {
-            break;
-        }
-        counts[i] += 1;
-        left -= 1;
-    }
-    counts.iter_mut().for_each(|c| *c = (*c).min(999));
-    counts
+    parts
 }
