@@ -6,8 +6,7 @@ use crate::actor::Actor;
 use crate::error::{AppError, AppResult};
 use crate::ports::{DivisionQuery, GridRecord, ImportBatch, ImportMsg};
 use crate::App;
-use std::collections::BTreeMap;
-use zhili_domain::geo::{fold_zones_into_hosts, synthesize, yantai_county_outlines};
+use zhili_domain::geo::yantai_demo_map;
 use zhili_domain::registry::GridCode;
 use zhili_domain::{DivisionCode, Level, Outcome, Page, Scope};
 
@@ -33,7 +32,7 @@ impl App {
                 ..Default::default()
             });
         }
-        let mut by_county: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut codes: Vec<String> = Vec::new();
         let q = DivisionQuery {
             scope: operator.scope.clone(),
             level: Some(Level::Community),
@@ -48,22 +47,14 @@ impl App {
         loop {
             let p = self.store.list_divisions(&q, page).await?;
             let n = p.items.len();
-            for d in p.items {
-                let county = format!("{}000000", &d.code.as_str()[..6]);
-                by_county
-                    .entry(county)
-                    .or_default()
-                    .push(d.code.to_string());
-            }
+            codes.extend(p.items.into_iter().map(|d| d.code.to_string()));
             if n < page.size as usize {
                 break;
             }
             page.number += 1;
         }
-        let by_county = fold_zones_into_hosts(by_county);
         let map = tokio::task::spawn_blocking(move || {
-            let outlines = yantai_county_outlines().map_err(|e| e.to_string())?;
-            synthesize(&outlines, &by_county, YANTAI_GRIDS, seed).map_err(|e| e.to_string())
+            yantai_demo_map(&codes, YANTAI_GRIDS, seed).map_err(|e| e.to_string())
         })
         .await
         .map_err(|e| AppError::Internal(format!("demo map: {e}")))?

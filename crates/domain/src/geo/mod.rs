@@ -38,7 +38,6 @@
 
 mod allocate;
 mod clip;
-pub mod code;
 mod community;
 pub mod coord;
 pub mod geojson;
@@ -55,7 +54,6 @@ mod tests;
 #[cfg(test)]
 mod tests_map;
 
-pub use code::GridCode;
 pub use coord::{gcj02_to_wgs84, in_china, wgs84_to_gcj02, LonLat};
 pub use geojson::{Datum, Feature, FeatureCollection};
 pub use index::GridIndex;

@@ -138,7 +138,11 @@ fn the_whole_city_has_its_14900_grids_and_a_point_in_a_grid_lands_in_it() {
             .collect(),
     );
     for g in &map.grids {
-        assert!(GridCode::parse(&g.code).is_ok(), "{}", g.code);
+        assert!(
+            crate::registry::GridCode::parse(&g.code).is_ok(),
+            "{}",
+            g.code
+        );
         let p = g.polygon.representative_point().unwrap();
         assert_eq!(index.locate(p), Some(g.code.as_str()));
     }
