@@ -11,6 +11,7 @@ mod double_submit;
 mod grid;
 mod home;
 mod intake;
+mod map;
 mod metrics;
 mod notice;
 mod org;
@@ -52,6 +53,7 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/dashboard", get(dashboard::dashboard))
         .route("/grid", get(grid::grid_page))
+        .route("/map", get(map::map_page))
         .route("/registry", get(registry::registry_page))
         .route(
             "/registry/import",

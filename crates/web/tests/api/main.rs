@@ -13,4 +13,5 @@ mod pages;
 mod portal;
 mod registry;
 mod registry_links;
+mod registry_pages;
 mod users;
