@@ -38,6 +38,12 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 200)]
         requests: usize,
     },
+    /// Write a residents CSV (default 7,000,000 rows) and import it into a fresh SQLite
+    /// database the way `zhili import residents` does; report time, rows/s and peak memory.
+    ImportResidents {
+        #[arg(long, default_value_t = 7_000_000)]
+        rows: u64,
+    },
 }
 
 pub async fn bench(c: BenchCommand) -> Result<ExitCode> {
@@ -50,6 +56,7 @@ pub async fn bench(c: BenchCommand) -> Result<ExitCode> {
             concurrency,
         } => intake(url, username, password, cases, concurrency).await,
         BenchCommand::List { cases, requests } => super::bench_list::list(cases, requests).await,
+        BenchCommand::ImportResidents { rows } => super::bench_import::import_residents(rows).await,
     }
 }
 

@@ -4,6 +4,7 @@
 
 mod admin;
 mod bench;
+mod bench_import;
 mod bench_list;
 mod index;
 mod registry_import;
