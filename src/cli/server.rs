@@ -27,6 +27,7 @@ pub async fn demo(app: &App, data_dir: &Path, a: ServeArgs) -> Result<ExitCode> 
     let t0 = Instant::now();
     let op = operator(app).await?;
     let (seeded, logins) = app.prepare_demo(&op).await?;
+    app.seed_demo_indices(&op).await?;
     println!(
         "治理 Zhili 演示 / demo — 数据目录 data dir: {}",
         data_dir.display()

@@ -199,6 +199,23 @@ fn round(v: f64, d: usize) -> f64 {
     (v * f).round() / f
 }
 
+/// The units that have at least one indicator value this period, with every column the
+/// spec needs (a key nobody supplied is all missing, so the spec's missing-data policy
+/// applies). A unit without any value is left out — no score, no rank — rather than
+/// imputed from the others.
+fn with_data(spec: &IndexSpec, all: &Inputs) -> Inputs {
+    let keys = spec.required_columns();
+    let indicators: Vec<&str> = spec.indicators.iter().map(|i| i.source.key()).collect();
+    let keep: Vec<usize> = (0..all.len())
+        .filter(|&u| indicators.iter().any(|k| all.get(u, k).is_some()))
+        .collect();
+    let mut out = Inputs::new(keep.iter().map(|&u| all.units()[u].clone())).unwrap_or_default();
+    for key in keys {
+        out.set_column(key, keep.iter().map(|&u| all.get(u, key)).collect());
+    }
+    out
+}
+
 pub fn dimension_infos(spec: &IndexSpec) -> Vec<DimensionInfo> {
     spec.nodes
         .iter()
@@ -266,7 +283,7 @@ impl App {
             .index_inputs(spec, period.previous(), level, &codes)
             .await?;
         let mut now = self.index_inputs(spec, period, level, &codes).await?;
-        for (u, unit) in codes.iter().enumerate() {
+        for (u, unit) in before.units().iter().enumerate() {
             for key in spec.required_columns() {
                 now.set_previous(unit, key, before.get(u, key));
             }
@@ -275,10 +292,26 @@ impl App {
             compute(spec, &before, None).map_err(|e| AppError::Internal(e.to_string()))?;
         let results =
             compute(spec, &now, Some(&previous)).map_err(|e| AppError::Internal(e.to_string()))?;
-        Ok(to_scored(spec, &results, &names))
+        let mut scored = to_scored(spec, &results, &names);
+        for code in codes {
+            if results.unit(&code).is_none() {
+                scored.push(ScoredUnit {
+                    name: names.get(&code).cloned().unwrap_or_default(),
+                    unit: code,
+                    score: None,
+                    rank: None,
+                    change: None,
+                    rank_change: None,
+                    warnings: Vec::new(),
+                    dimensions: HashMap::new(),
+                });
+            }
+        }
+        Ok(scored)
     }
 
-    /// County scores only (no previous period), for a report's trend lines.
+    /// County scores only (no previous period), for a report's trend lines, in the order of
+    /// `codes`.
     pub(crate) async fn county_scores(
         &self,
         spec: &IndexSpec,
@@ -289,9 +322,9 @@ impl App {
             .index_inputs(spec, period, Level::County, codes)
             .await?;
         let r = compute(spec, &inputs, None).map_err(|e| AppError::Internal(e.to_string()))?;
-        Ok(r.units
+        Ok(codes
             .iter()
-            .map(|u| u.score.map(|s| round(s, 2)))
+            .map(|c| r.unit(c).and_then(|u| u.score).map(|s| round(s, 2)))
             .collect())
     }
 
@@ -330,6 +363,6 @@ impl App {
                 }
             }
         }
-        Ok(inputs)
+        Ok(with_data(spec, &inputs))
     }
 }

@@ -200,7 +200,7 @@ pub(crate) fn validate(
         let cells: Vec<(String, usize, &str)> = match long {
             Some((ic, vc)) => {
                 let ind = cell(ic).to_lowercase();
-                if !columns.iter().any(|k| *k == ind) {
+                if !columns.contains(&ind) {
                     err(
                         &mut errors,
                         r,

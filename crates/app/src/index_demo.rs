@@ -44,53 +44,43 @@ impl Rng {
     }
 }
 
-/// How weak a county is (0 best … 1 worst), stable from month to month.
-fn weakness(code: &str) -> f64 {
+/// How weak a county is (0 best … 1 worst, the others up to `spread`), stable from month
+/// to month.
+fn weakness(code: &str, spread: f64) -> f64 {
     if code == WEAK_COUNTY {
         return 1.0;
     }
-    Rng::of(code).unit() * 0.6
+    Rng::of(code).unit() * spread
 }
 
 fn safety_figures(code: &str, period: &str) -> Vec<(&'static str, f64)> {
-    let bad = weakness(code);
+    let w = weakness(code, 0.15);
     let mut r = Rng::of(&format!("{code}/{period}"));
     let zone = code.as_bytes().get(4) == Some(&b'7');
     let pop = if zone { 150_000.0 } else { 350_000.0 } + (Rng::of(code).unit() * 600_000.0).round();
     let per = pop / 10_000.0;
     let mut noise = || 0.85 + r.unit() * 0.3;
     let found = (per * 8.0 * noise()).round();
-    vec![
+    let mut v = |base: f64, k: f64| (per * base * (1.0 + k * w) * noise()).round();
+    let figures = [
+        ("criminal_cases", v(1.0, 6.0)),
+        ("valid_police_calls", v(20.0, 3.0)),
+        ("fraud_cases", v(0.8, 5.0)),
+        ("fraud_losses", v(30_000.0, 5.0)),
+        ("fires", v(0.1, 5.0)),
+        ("traffic_deaths", v(0.02, 5.0)),
+    ];
+    let fixed = (found * (0.985 - 0.15 * w)).round();
+    let coverage = (0.995 - 0.08 * w).min(1.0);
+    let mut out = vec![
         ("population", pop),
-        (
-            "criminal_cases",
-            (per * (1.0 + 1.5 * bad) * noise()).round(),
-        ),
-        (
-            "valid_police_calls",
-            (per * (20.0 + 20.0 * bad) * noise()).round(),
-        ),
-        ("fraud_cases", (per * (0.8 + 1.2 * bad) * noise()).round()),
-        (
-            "fraud_losses",
-            (per * (30_000.0 + 60_000.0 * bad) * noise()).round(),
-        ),
-        ("fires", (per * (0.1 + 0.3 * bad) * noise()).round()),
-        (
-            "traffic_deaths",
-            (per * (0.02 + 0.06 * bad) * noise()).round(),
-        ),
         ("hazards_found", found),
-        (
-            "hazards_fixed",
-            (found * (0.98 - 0.15 * bad) * noise().min(1.0)).round(),
-        ),
-        ("opinion_incidents", (3.0 * bad * noise()).round()),
-        (
-            "key_place_coverage",
-            ((0.995 - 0.08 * bad) * noise().min(1.0)).min(1.0),
-        ),
-    ]
+        ("hazards_fixed", fixed),
+    ];
+    out.extend(figures);
+    out.push(("opinion_incidents", (4.0 * w).round()));
+    out.push(("key_place_coverage", coverage));
+    out
 }
 
 impl App {
@@ -169,7 +159,7 @@ impl App {
             if categories.is_empty() {
                 continue;
             }
-            let bad = weakness(code);
+            let bad = weakness(code, 0.6);
             let mut r = Rng::of(&format!("cases/{code}/{period}"));
             for i in 0..CASES_PER_COUNTY {
                 let created = start + (r.unit() * (end - start) as f64) as i64;

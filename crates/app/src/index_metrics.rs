@@ -59,6 +59,12 @@ fn median_days(hist: &[(i64, i64)]) -> Option<f64> {
     Some(m / 24.0)
 }
 
+/// Whether a unit saw any case activity in the period (else its metrics are missing,
+/// not zero: a community without cases is left out of the ranking).
+fn active(a: &CaseAggregate) -> bool {
+    a.received + a.closed + a.ended + a.rated > 0
+}
+
 fn add(a: &mut CaseAggregate, b: &CaseAggregate) {
     a.received += b.received;
     a.disputes += b.disputes;
@@ -82,7 +88,7 @@ impl Metrics {
             .zip(&self.population)
             .map(|(a, pop)| match metric {
                 "cases.dispute_per_10k" => {
-                    (*pop > 0.0 && a.received > 0).then(|| a.disputes as f64 / pop * 10_000.0)
+                    (*pop > 0.0 && active(a)).then(|| a.disputes as f64 / pop * 10_000.0)
                 }
                 "cases.grid_found_share" | "cases.proactive_share" => {
                     ratio(a.grid_reports, a.received)

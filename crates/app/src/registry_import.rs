@@ -251,7 +251,7 @@ fn read_all(
             message: e.message,
         })?;
         report.rows += 1;
-        if report.rows % 10_000 == 0 {
+        if report.rows.is_multiple_of(10_000) {
             if let Some(p) = progress {
                 p(report.rows);
             }

@@ -130,6 +130,15 @@ pub fn map(id: &str, title: &str, desc: &str, width: f64, layers: &MapLayers) ->
     out
 }
 
+/// A multipolygon's rings (outer and holes) as map rings.
+pub fn rings_of(mp: &zhili_domain::geo::MultiPolygon) -> Vec<Vec<(f64, f64)>> {
+    mp.polygons()
+        .iter()
+        .flat_map(|poly| poly.rings())
+        .map(|ring| ring.iter().map(|c| (c.lon, c.lat)).collect())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -177,13 +186,4 @@ mod tests {
         )
         .contains("暂无数据"));
     }
-}
-
-/// A multipolygon's rings (outer and holes) as map rings.
-pub fn rings_of(mp: &zhili_domain::geo::MultiPolygon) -> Vec<Vec<(f64, f64)>> {
-    mp.polygons()
-        .iter()
-        .flat_map(|poly| poly.rings())
-        .map(|ring| ring.iter().map(|c| (c.lon, c.lat)).collect())
-        .collect()
 }
