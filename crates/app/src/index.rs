@@ -358,8 +358,11 @@ impl App {
                 inputs.set_column(m, metrics.column(m));
             }
             if let Some(p) = &spec.data.population {
-                if !inputs.has_key(p) {
-                    inputs.set_column(p, metrics.population.iter().map(|v| Some(*v)).collect());
+                // An imported population for a unit and period wins over the registry's.
+                for (u, code) in codes.iter().enumerate() {
+                    if inputs.get(u, p).is_none() {
+                        inputs.set(code, p, metrics.population.get(u).copied());
+                    }
                 }
             }
         }
