@@ -4,6 +4,7 @@
 
 use crate::actor::Actor;
 use crate::error::{AppError, AppResult};
+use crate::index_metrics::PeriodData;
 use crate::App;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -276,38 +277,70 @@ impl App {
         period: Period,
         level: Level,
     ) -> AppResult<Vec<ScoredUnit>> {
-        let units = self.store.index_units(level).await?;
-        let names: HashMap<String, String> = units.iter().cloned().collect();
-        let codes: Vec<String> = units.into_iter().map(|(c, _)| c).collect();
-        let before = self
-            .index_inputs(spec, period.previous(), level, &codes)
-            .await?;
-        let mut now = self.index_inputs(spec, period, level, &codes).await?;
-        for (u, unit) in before.units().iter().enumerate() {
-            for key in spec.required_columns() {
-                now.set_previous(unit, key, before.get(u, key));
+        let mut all = self.compute_levels(spec, period, &[level]).await?;
+        Ok(all.pop().unwrap_or_default())
+    }
+
+    /// Computes `spec` at each of `levels`, fetching each period's data once for all of them.
+    pub(crate) async fn compute_levels(
+        &self,
+        spec: &IndexSpec,
+        period: Period,
+        levels: &[Level],
+    ) -> AppResult<Vec<Vec<ScoredUnit>>> {
+        let (now_data, before_data) = tokio::try_join!(
+            self.fetch(spec, period),
+            self.fetch(spec, period.previous())
+        )?;
+        let mut out = Vec::with_capacity(levels.len());
+        for &level in levels {
+            let units = self.store.index_units(level).await?;
+            let names: HashMap<String, String> = units.iter().cloned().collect();
+            let codes: Vec<String> = units.into_iter().map(|(c, _)| c).collect();
+            let before = inputs_for(spec, &before_data, level, &codes)?;
+            let mut now = inputs_for(spec, &now_data, level, &codes)?;
+            for (u, unit) in before.units().iter().enumerate() {
+                for key in spec.required_columns() {
+                    now.set_previous(unit, key, before.get(u, key));
+                }
             }
-        }
-        let previous =
-            compute(spec, &before, None).map_err(|e| AppError::Internal(e.to_string()))?;
-        let results =
-            compute(spec, &now, Some(&previous)).map_err(|e| AppError::Internal(e.to_string()))?;
-        let mut scored = to_scored(spec, &results, &names);
-        for code in codes {
-            if results.unit(&code).is_none() {
-                scored.push(ScoredUnit {
-                    name: names.get(&code).cloned().unwrap_or_default(),
-                    unit: code,
-                    score: None,
-                    rank: None,
-                    change: None,
-                    rank_change: None,
-                    warnings: Vec::new(),
-                    dimensions: HashMap::new(),
-                });
+            let previous =
+                compute(spec, &before, None).map_err(|e| AppError::Internal(e.to_string()))?;
+            let results = compute(spec, &now, Some(&previous))
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+            let mut scored = to_scored(spec, &results, &names);
+            for code in codes {
+                if results.unit(&code).is_none() {
+                    scored.push(ScoredUnit {
+                        name: names.get(&code).cloned().unwrap_or_default(),
+                        unit: code,
+                        score: None,
+                        rank: None,
+                        change: None,
+                        rank_change: None,
+                        warnings: Vec::new(),
+                        dimensions: HashMap::new(),
+                    });
+                }
             }
+            out.push(scored);
         }
-        Ok(scored)
+        Ok(out)
+    }
+
+    /// Both indices' scores at every level the caller names, for the benchmark and batch
+    /// use: each period's data is read once for all levels.
+    pub async fn index_scores_at_levels(
+        &self,
+        actor: &Actor,
+        id: &str,
+        period: &str,
+        levels: &[Level],
+    ) -> AppResult<Vec<Vec<ScoredUnit>>> {
+        check_reader(actor)?;
+        let spec = spec(id)?;
+        let period = parse_period(period)?;
+        self.compute_levels(spec, period, levels).await
     }
 
     /// County scores only (no previous period), for a report's trend lines, in the order of
@@ -318,9 +351,8 @@ impl App {
         period: Period,
         codes: &[String],
     ) -> AppResult<Vec<Option<f64>>> {
-        let inputs = self
-            .index_inputs(spec, period, Level::County, codes)
-            .await?;
+        let data = self.fetch(spec, period).await?;
+        let inputs = inputs_for(spec, &data, Level::County, codes)?;
         let r = compute(spec, &inputs, None).map_err(|e| AppError::Internal(e.to_string()))?;
         Ok(codes
             .iter()
@@ -328,44 +360,54 @@ impl App {
             .collect())
     }
 
-    /// The input table: imported values (latest version wins; values of a unit's
-    /// communities are not summed up — departments report per unit) and platform metrics.
-    async fn index_inputs(
-        &self,
-        spec: &IndexSpec,
-        period: Period,
-        level: Level,
-        codes: &[String],
-    ) -> AppResult<Inputs> {
-        let mut inputs =
-            Inputs::new(codes.iter().cloned()).map_err(|e| AppError::Internal(e.to_string()))?;
-        let text = period.to_string();
-        for (unit, key, value) in self.store.index_values(&spec.id, &text).await? {
-            inputs.set(&unit, &key, value);
-        }
-        let platform: Vec<&str> = spec
+    async fn fetch(&self, spec: &IndexSpec, period: Period) -> AppResult<PeriodData> {
+        let platform = spec
             .indicators
             .iter()
-            .filter_map(|i| match &i.source {
-                Source::Platform(m) => Some(m.as_str()),
-                _ => None,
-            })
-            .collect();
-        if !platform.is_empty() {
-            let (from, to) = period_bounds(period);
-            let metrics = self.platform_metrics(from, to, level, codes).await?;
-            for m in platform {
-                inputs.set_column(m, metrics.column(m));
-            }
-            if let Some(p) = &spec.data.population {
-                // An imported population for a unit and period wins over the registry's.
-                for (u, code) in codes.iter().enumerate() {
-                    if inputs.get(u, p).is_none() {
-                        inputs.set(code, p, metrics.population.get(u).copied());
-                    }
+            .any(|i| matches!(i.source, Source::Platform(_)));
+        self.period_data(
+            &spec.id,
+            &period.to_string(),
+            platform.then(|| period_bounds(period)),
+        )
+        .await
+    }
+}
+
+/// The input table of one level: imported values (latest version wins; a unit's value is
+/// what its department reported for it, never a sum of its parts) and platform metrics.
+fn inputs_for(
+    spec: &IndexSpec,
+    data: &PeriodData,
+    level: Level,
+    codes: &[String],
+) -> AppResult<Inputs> {
+    let mut inputs =
+        Inputs::new(codes.iter().cloned()).map_err(|e| AppError::Internal(e.to_string()))?;
+    for (unit, key, value) in &data.values {
+        inputs.set(unit, key, *value);
+    }
+    let platform: Vec<&str> = spec
+        .indicators
+        .iter()
+        .filter_map(|i| match &i.source {
+            Source::Platform(m) => Some(m.as_str()),
+            _ => None,
+        })
+        .collect();
+    if !platform.is_empty() {
+        let metrics = data.metrics(level, codes);
+        for m in platform {
+            inputs.set_column(m, metrics.column(m));
+        }
+        if let Some(p) = &spec.data.population {
+            // An imported population for a unit and period wins over the registry's.
+            for (u, code) in codes.iter().enumerate() {
+                if inputs.get(u, p).is_none() {
+                    inputs.set(code, p, metrics.population.get(u).copied());
                 }
             }
         }
-        Ok(with_data(spec, &inputs))
     }
+    Ok(with_data(spec, &inputs))
 }

@@ -106,39 +106,78 @@ impl Metrics {
     }
 }
 
-impl App {
-    /// Case aggregates and population for every unit in `codes` (all at `level`).
-    pub(crate) async fn platform_metrics(
-        &self,
-        from_ms: i64,
-        to_ms: i64,
-        level: Level,
-        codes: &[String],
-    ) -> AppResult<Metrics> {
+/// What one period of an index is computed from, fetched once for every level: imported
+/// values, per-community case counts and population per community.
+pub(crate) struct PeriodData {
+    pub values: Vec<(String, String, Option<f64>)>,
+    pub aggregates: Vec<(String, CaseAggregate)>,
+    pub population: Vec<(String, f64)>,
+}
+
+impl PeriodData {
+    /// Case aggregates and population for every unit in `codes` (all at `level`), summed
+    /// from their communities by code prefix.
+    pub fn metrics(&self, level: Level, codes: &[String]) -> Metrics {
         let len = prefix_len(level);
         let pos: HashMap<&str, usize> = codes
             .iter()
             .enumerate()
             .filter_map(|(i, c)| c.get(..len).map(|p| (p, i)))
             .collect();
+        let at = |community: &str| community.get(..len).and_then(|p| pos.get(p)).copied();
         let mut aggregates = vec![CaseAggregate::default(); codes.len()];
-        for (community, a) in self.store.case_aggregates(from_ms, to_ms).await? {
-            if let Some(&i) = community.get(..len).and_then(|p| pos.get(p)) {
-                add(&mut aggregates[i], &a);
+        for (community, a) in &self.aggregates {
+            if let Some(i) = at(community) {
+                add(&mut aggregates[i], a);
             }
         }
+        let mut population = vec![0.0; codes.len()];
+        for (community, n) in &self.population {
+            if let Some(i) = at(community) {
+                population[i] += n;
+            }
+        }
+        Metrics {
+            aggregates,
+            population,
+        }
+    }
+}
+
+impl App {
+    /// Fetches one period's data; case aggregates only when `platform` metrics are needed.
+    pub(crate) async fn period_data(
+        &self,
+        index_id: &str,
+        period: &str,
+        bounds: Option<(i64, i64)>,
+    ) -> AppResult<PeriodData> {
+        let values = self.store.index_values(index_id, period).await?;
+        let Some((from_ms, to_ms)) = bounds else {
+            return Ok(PeriodData {
+                values,
+                aggregates: Vec::new(),
+                population: Vec::new(),
+            });
+        };
+        let aggregates = self.store.case_aggregates(from_ms, to_ms).await?;
         let registered: HashMap<String, i64> =
             self.store.resident_counts().await?.into_iter().collect();
-        let mut population = vec![0.0; codes.len()];
-        for (community, _) in self.store.index_units(Level::Community).await? {
-            if let Some(&i) = community.get(..len).and_then(|p| pos.get(p)) {
-                population[i] += match registered.get(&community) {
+        let population = self
+            .store
+            .index_units(Level::Community)
+            .await?
+            .into_iter()
+            .map(|(community, _)| {
+                let n = match registered.get(&community) {
                     Some(n) if *n > 0 => *n as f64,
                     _ => FALLBACK_PER_COMMUNITY,
                 };
-            }
-        }
-        Ok(Metrics {
+                (community, n)
+            })
+            .collect();
+        Ok(PeriodData {
+            values,
             aggregates,
             population,
         })

@@ -10,6 +10,25 @@ use zhili_app::ports::{
 };
 use zhili_domain::{AuditEntry, Level};
 
+// Per community over `[$1, $2)`; grouped by an expression so that SQLite reads the covering
+// time index (0009) rather than walking the community index in order.
+const RECEIVED: &str = "SELECT SUBSTR(community_code, 1, 12), COUNT(*), \
+     SUM(CASE WHEN kind = 'dispute' THEN 1 ELSE 0 END), \
+     COUNT(DISTINCT CASE WHEN kind = 'dispute' THEN category END), \
+     SUM(CASE WHEN channel = 'grid_report' THEN 1 ELSE 0 END), \
+     SUM(CASE WHEN escalations > 0 THEN 1 ELSE 0 END) \
+     FROM cases WHERE created_at >= $1 AND created_at < $2 GROUP BY SUBSTR(community_code, 1, 12)";
+const CLOSED: &str =
+    "SELECT SUBSTR(community_code, 1, 12), (closed_at - created_at) / 3600000, COUNT(*), \
+     SUM(CASE WHEN closed_on_time THEN 1 ELSE 0 END) \
+     FROM cases WHERE closed_at >= $1 AND closed_at < $2 GROUP BY 1, 2";
+const ENDED: &str = "SELECT SUBSTR(community_code, 1, 12), COUNT(*), \
+     SUM(CASE WHEN outcome = 'agreement' THEN 1 ELSE 0 END) \
+     FROM cases WHERE kind = 'dispute' AND ended_at >= $1 AND ended_at < $2 \
+     AND outcome IS NOT NULL GROUP BY SUBSTR(community_code, 1, 12)";
+const RATED: &str = "SELECT SUBSTR(community_code, 1, 12), COUNT(*), CAST(SUM(rating) AS BIGINT) FROM cases \
+     WHERE rating IS NOT NULL AND rated_at >= $1 AND rated_at < $2 GROUP BY SUBSTR(community_code, 1, 12)";
+
 type ReportRow = (String, i64, String, String, String, String, i64);
 
 fn to_record(r: ReportRow) -> ReportRecord {
@@ -130,65 +149,51 @@ impl IndexStore for Db {
     ) -> StoreResult<Vec<(String, CaseAggregate)>> {
         run(async {
             let mut out: BTreeMap<String, CaseAggregate> = BTreeMap::new();
-            on_read!(self, |p| {
-                let received: Vec<(String, i64, i64, i64, i64, i64)> = sqlx::query_as(
-                    "SELECT community_code, COUNT(*), \
-                     SUM(CASE WHEN kind = 'dispute' THEN 1 ELSE 0 END), \
-                     COUNT(DISTINCT CASE WHEN kind = 'dispute' THEN category END), \
-                     SUM(CASE WHEN channel = 'grid_report' THEN 1 ELSE 0 END), \
-                     SUM(CASE WHEN escalations > 0 THEN 1 ELSE 0 END) \
-                     FROM cases WHERE created_at >= $1 AND created_at < $2 GROUP BY community_code",
-                )
-                .bind(from_ms)
-                .bind(to_ms)
-                .fetch_all(p)
-                .await?;
-                for (c, n, d, dc, g, e) in received {
-                    let a = out.entry(c).or_default();
-                    (a.received, a.disputes, a.dispute_categories, a.grid_reports, a.escalated) =
-                        (n, d, dc, g, e);
-                }
-                let closed: Vec<(String, i64, i64, i64)> = sqlx::query_as(
-                    "SELECT community_code, (closed_at - created_at) / 3600000, COUNT(*), \
-                     SUM(CASE WHEN closed_on_time THEN 1 ELSE 0 END) \
-                     FROM cases WHERE closed_at >= $1 AND closed_at < $2 GROUP BY 1, 2",
-                )
-                .bind(from_ms)
-                .bind(to_ms)
-                .fetch_all(p)
-                .await?;
-                for (c, hours, n, on_time) in closed {
-                    let a = out.entry(c).or_default();
-                    a.closed += n;
-                    a.closed_on_time += on_time;
-                    a.close_hours.push((hours, n));
-                }
-                let ended: Vec<(String, i64, i64)> = sqlx::query_as(
-                    "SELECT community_code, COUNT(*), SUM(CASE WHEN outcome = 'agreement' THEN 1 ELSE 0 END) \
-                     FROM cases WHERE kind = 'dispute' AND ended_at >= $1 AND ended_at < $2 \
-                     AND outcome IS NOT NULL GROUP BY community_code",
-                )
-                .bind(from_ms)
-                .bind(to_ms)
-                .fetch_all(p)
-                .await?;
-                for (c, n, agreed) in ended {
-                    let a = out.entry(c).or_default();
-                    (a.ended, a.agreed) = (n, agreed);
-                }
-                let rated: Vec<(String, i64, i64)> = sqlx::query_as(
-                    "SELECT community_code, COUNT(*), CAST(SUM(rating) AS BIGINT) FROM cases \
-                     WHERE rating IS NOT NULL AND rated_at >= $1 AND rated_at < $2 GROUP BY community_code",
-                )
-                .bind(from_ms)
-                .bind(to_ms)
-                .fetch_all(p)
-                .await?;
-                for (c, n, sum) in rated {
-                    let a = out.entry(c).or_default();
-                    (a.rated, a.rating_sum) = (n, sum);
-                }
+            // The four queries run at once, each on its own reader connection.
+            let (received, closed, ended, rated) = on_read!(self, |p| {
+                tokio::try_join!(
+                    sqlx::query_as::<_, (String, i64, i64, i64, i64, i64)>(RECEIVED)
+                        .bind(from_ms)
+                        .bind(to_ms)
+                        .fetch_all(p),
+                    sqlx::query_as::<_, (String, i64, i64, i64)>(CLOSED)
+                        .bind(from_ms)
+                        .bind(to_ms)
+                        .fetch_all(p),
+                    sqlx::query_as::<_, (String, i64, i64)>(ENDED)
+                        .bind(from_ms)
+                        .bind(to_ms)
+                        .fetch_all(p),
+                    sqlx::query_as::<_, (String, i64, i64)>(RATED)
+                        .bind(from_ms)
+                        .bind(to_ms)
+                        .fetch_all(p),
+                )?
             });
+            for (c, n, d, dc, g, e) in received {
+                let a = out.entry(c).or_default();
+                (
+                    a.received,
+                    a.disputes,
+                    a.dispute_categories,
+                    a.grid_reports,
+                    a.escalated,
+                ) = (n, d, dc, g, e);
+            }
+            for (c, hours, n, on_time) in closed {
+                let a = out.entry(c).or_default();
+                a.closed += n;
+                a.closed_on_time += on_time;
+                a.close_hours.push((hours, n));
+            }
+            for (c, n, agreed) in ended {
+                let a = out.entry(c).or_default();
+                (a.ended, a.agreed) = (n, agreed);
+            }
+            for (c, n, sum) in rated {
+                let a = out.entry(c).or_default();
+                (a.rated, a.rating_sum) = (n, sum);
+            }
             Ok(out.into_iter().collect())
         })
         .await
