@@ -192,7 +192,7 @@ mod tests {
     fn the_median_of_an_hour_histogram_is_in_days() {
         assert_eq!(median_days(&[]), None);
         assert_eq!(median_days(&[(47, 1)]), Some(47.5 / 24.0));
-        assert_eq!(median_days(&[(23, 1), (71, 1)]), Some(2.0));
+        assert_eq!(median_days(&[(23, 1), (71, 1)]), Some(47.5 / 24.0));
     }
 
     #[test]
