@@ -162,7 +162,7 @@ struct ReportPage {
     dims: Vec<String>,
     trend_span: String,
     rows: Vec<Row>,
-    dim_charts: Vec<String>,
+    dim_charts: Vec<(String, String)>,
     warnings: Vec<WarnRow>,
 }
 
@@ -277,12 +277,13 @@ fn issue_page(issue: ReportIssue, nav: Option<Nav>) -> ReportPage {
                     )
                 })
                 .collect();
-            svg::bar_chart(
+            let chart = svg::bar_chart(
                 &format!("d-{}", d.id),
                 &format!("{}（分）", d.name),
                 &data,
                 svg::BLUE,
-            )
+            );
+            (d.name.clone(), chart)
         })
         .collect();
     let mut warnings: Vec<WarnRow> = Vec::new();
