@@ -244,3 +244,38 @@ fn a_bad_deadlines_file_in_the_data_directory_is_refused_with_its_line() {
         text(&o)
     );
 }
+
+#[test]
+fn report_publish_numbers_each_issue_and_refuses_an_unknown_index_or_period() {
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        "report",
+        "publish",
+        "--index",
+        "mediation",
+        "--period",
+        "2026-10",
+    ];
+    let first = zhili(dir.path(), &args, None);
+    assert!(first.status.success(), "{}", text(&first));
+    assert!(text(&first).contains("第1期"), "{}", text(&first));
+    let second = zhili(dir.path(), &args, None);
+    assert!(text(&second).contains("第2期"), "{}", text(&second));
+    let unknown = zhili(
+        dir.path(),
+        &[
+            "report", "publish", "--index", "nope", "--period", "2026-10",
+        ],
+        None,
+    );
+    assert!(!unknown.status.success(), "{}", text(&unknown));
+    let bad = zhili(
+        dir.path(),
+        &[
+            "report", "publish", "--index", "safety", "--period", "2026-13",
+        ],
+        None,
+    );
+    assert!(!bad.status.success());
+    assert!(text(&bad).contains("YYYY-MM"), "{}", text(&bad));
+}

@@ -44,6 +44,15 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 7_000_000)]
         rows: u64,
     },
+    /// Load synthetic cases into a fresh SQLite database (default 1,000,000, over twelve
+    /// months), then time both indices for every county, township and community.
+    Indices {
+        #[arg(long, default_value_t = 1_000_000)]
+        cases: usize,
+        /// Timed runs (the best is reported).
+        #[arg(long, default_value_t = 3)]
+        repeat: usize,
+    },
 }
 
 pub async fn bench(c: BenchCommand) -> Result<ExitCode> {
@@ -57,6 +66,7 @@ pub async fn bench(c: BenchCommand) -> Result<ExitCode> {
         } => intake(url, username, password, cases, concurrency).await,
         BenchCommand::List { cases, requests } => super::bench_list::list(cases, requests).await,
         BenchCommand::ImportResidents { rows } => super::bench_import::import_residents(rows).await,
+        BenchCommand::Indices { cases, repeat } => super::bench_index::indices(cases, repeat).await,
     }
 }
 

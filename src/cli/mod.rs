@@ -5,9 +5,11 @@
 mod admin;
 mod bench;
 mod bench_import;
+mod bench_index;
 mod bench_list;
 mod index;
 mod registry_import;
+mod report;
 mod server;
 
 use anyhow::{Context, Result};
@@ -77,6 +79,9 @@ pub enum Command {
     /// Composite indices from a spec file and a data file, without a database.
     #[command(subcommand)]
     Index(index::IndexCommand),
+    /// Index reports (指数报告): publish the next numbered issue.
+    #[command(subcommand)]
+    Report(report::ReportCommand),
 }
 
 /// The registry's keys: from configuration, or `DATA_DIR/registry.key` (created, mode 0600).
@@ -172,6 +177,7 @@ pub async fn run(args: Args) -> Result<ExitCode> {
         Command::Import(c) => admin::import(&app, c).await?,
         Command::User(c) => admin::user(&app, c).await?,
         Command::Audit(c) => admin::audit(&app, c).await?,
+        Command::Report(c) => report::report(&app, c).await?,
         Command::Bench(_) | Command::Index(_) => {
             unreachable!("handled before the database opens")
         }

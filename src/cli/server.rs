@@ -54,6 +54,7 @@ pub async fn demo(app: &App, data_dir: &Path, d: DemoArgs) -> Result<ExitCode> {
     app.assign_demo_grid_worker(&op, "youyi-grid", &youyi)
         .await?;
     let people = demo_population(app, &op, &d, map.created).await?;
+    app.seed_demo_indices(&op).await?;
     println!(
         "治理 Zhili 演示 / demo — 数据目录 data dir: {}",
         data_dir.display()

@@ -12,6 +12,9 @@ use zhili_domain::{DivisionCode, NodeCode, Page, Scope};
 use zhili_store::testing::TestDb;
 use zhili_store::Db;
 
+#[path = "store_index/mod.rs"]
+mod index;
+
 const T0: i64 = 1_790_000_000_000;
 
 struct Backend {

@@ -5,6 +5,7 @@ mod audit;
 mod auth;
 pub mod case;
 mod division;
+mod index;
 mod notice;
 mod org;
 mod registry;
@@ -71,6 +72,16 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/track/{code}", get(case::track))
         .route("/api/v1/track/{code}/rating", post(case::rate))
         .route("/api/v1/stats", get(case::stats))
+        .route("/api/v1/indices", get(index::list_indices))
+        .route("/api/v1/indices/{id}/scores", get(index::scores))
+        .route(
+            "/api/v1/indices/{id}/data",
+            post(index::upload).layer(axum::extract::DefaultBodyLimit::max(20 * 1024 * 1024)),
+        )
+        .route(
+            "/api/v1/reports",
+            get(index::list_reports).post(index::publish),
+        )
         .route("/api/v1/notifications", get(notice::list_notices))
         .route("/api/v1/notifications/read", post(notice::mark_read))
         .route("/api/v1/grids", get(registry::grids))

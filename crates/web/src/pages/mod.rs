@@ -19,6 +19,8 @@ mod portal;
 mod portal_track;
 mod qr;
 mod registry;
+mod report;
+mod report_xlsx;
 mod workbench;
 
 use crate::error::describe;
@@ -52,6 +54,8 @@ pub fn routes() -> Router<AppState> {
             axum::routing::post(notice::mark_all_read),
         )
         .route("/dashboard", get(dashboard::dashboard))
+        .route("/reports", get(report::reports).post(report::publish))
+        .route("/reports/{index}/{n}", get(report::report))
         .route("/grid", get(grid::grid_page))
         .route("/map", get(map::map_page))
         .route("/registry", get(registry::registry_page))
@@ -109,6 +113,8 @@ pub struct Nav {
     pub registry: bool,
     /// Works a grid (网格工作).
     pub grid: bool,
+    /// Reads the index reports (指数报告).
+    pub reports: bool,
 }
 
 impl Nav {
@@ -123,6 +129,7 @@ impl Nav {
             cases: !user.role.is_admin_duty(),
             intake: zhili_app::case::registers(user.role),
             registry: zhili_app::registry::reads_registry(user.role),
+            reports: zhili_app::index::reads_indices(user.role),
             grid: matches!(
                 user.role,
                 zhili_domain::Role::GridWorker | zhili_domain::Role::Dispatcher

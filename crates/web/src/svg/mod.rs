@@ -5,6 +5,7 @@
 //! draw, a chart says 暂无数据 instead of scaling by zero.
 
 pub mod map;
+pub mod report;
 mod trend;
 
 use std::fmt::Write;

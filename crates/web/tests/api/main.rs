@@ -8,6 +8,7 @@ mod case_admin;
 mod case_pages;
 mod cases;
 mod dashboard;
+mod indices;
 mod organisation;
 mod pages;
 mod portal;
