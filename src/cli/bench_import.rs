@@ -41,8 +41,10 @@ pub async fn import_residents(rows: u64) -> Result<ExitCode> {
     {
         let mut w = BufWriter::with_capacity(1 << 20, std::fs::File::create(&path)?);
         writeln!(w, "name,id_number,phone,community_code")?;
+        // Ordered by community, as an export from a city's system is.
+        let per = rows.div_ceil(communities.len() as u64).max(1);
         for i in 0..rows {
-            let c = communities[(i as usize) % communities.len()].as_str();
+            let c = communities[((i / per) as usize).min(communities.len() - 1)].as_str();
             // A distinct (birth day, sequence) per row keeps every ID number unique.
             let (y, m, d) =
                 zhili_domain::calendar::civil_from_days(-7305 + (i / 1000) as i64 % 29_000);

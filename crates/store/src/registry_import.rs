@@ -98,6 +98,31 @@ macro_rules! write_batch {
                             .push_bind(r.phone_masked.as_deref()).push_bind(r.sex).push_bind(&r.birth_date)
                             .push_bind(&r.ethnicity).push_bind(&r.relation).push_bind($now);
                     });
+                    if chunk.iter().all(|r| r.dwelling.is_none()) {
+                        // No links to make: skip RETURNING, and look for duplicates only when
+                        // fewer rows went in than were sent.
+                        let before: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM residents").fetch_one(&mut *$tx).await?;
+                        qb.push(" ON CONFLICT (id_hash) DO NOTHING");
+                        let n = qb.build().execute(&mut *$tx).await?.rows_affected();
+                        $out.written += n;
+                        if (n as usize) < chunk.len() {
+                            let mut q = sqlx::QueryBuilder::new("SELECT id_hash FROM residents WHERE id <= ");
+                            q.push_bind(before).push(" AND id_hash IN (");
+                            let mut sep = q.separated(", ");
+                            for r in chunk {
+                                sep.push_bind(r.id_hash.as_str());
+                            }
+                            q.push(")");
+                            let old: HashSet<String> = q.build_query_scalar().fetch_all(&mut *$tx).await?.into_iter().collect();
+                            let mut seen = HashSet::new();
+                            for r in chunk {
+                                if old.contains(&r.id_hash) || !seen.insert(r.id_hash.as_str()) {
+                                    $out.conflicts.push(conflict(r.line, "id_number", "resident.duplicate", "身份证号码重复：登记库或本文件中已有此人"));
+                                }
+                            }
+                        }
+                        continue;
+                    }
                     qb.push(" ON CONFLICT (id_hash) DO NOTHING RETURNING id, id_hash");
                     let inserted: Vec<(i64, String)> = qb.build_query_as().fetch_all(&mut *$tx).await?;
                     $out.written += inserted.len() as u64;
@@ -169,8 +194,13 @@ macro_rules! write_batch {
 
 /// The loop shared by both backends: write until `Finish`, then commit or roll back.
 macro_rules! import_loop {
-    ($pool:expr, $begin:expr, $rx:ident, $skip:expr, $now:expr) => {{
+    ($sqlite:expr, $begin:expr, $rx:ident, $skip:expr, $now:expr) => {{
         let mut tx = $begin;
+        // A large import touches indexes all over: give this connection a bigger page cache
+        // while it runs (SQLite; PostgreSQL has its shared buffers). 256 MB, then back to the 16 MB set at connect..
+        if $sqlite {
+            sqlx::query("PRAGMA cache_size = -262144").execute(&mut *tx).await?;
+        }
         let mut out = ImportWritten::default();
         let mut finish = None;
         while let Some(msg) = $rx.recv().await {
@@ -197,10 +227,16 @@ macro_rules! import_loop {
                     out.conflicts.len()
                 );
                 append_audit!(tx, audit);
+                if $sqlite {
+                    sqlx::query("PRAGMA cache_size = -16384").execute(&mut *tx).await?;
+                }
                 tx.commit().await?;
                 out.committed = true;
             }
             _ => {
+                if $sqlite {
+                    sqlx::query("PRAGMA cache_size = -16384").execute(&mut *tx).await?;
+                }
                 tx.rollback().await?;
                 out.written = 0;
             }
@@ -220,14 +256,14 @@ impl Db {
             Ok(match &self.backend {
                 Backend::Sqlite { write, .. } => {
                     import_loop!(
-                        write,
+                        true,
                         write.begin_with("BEGIN IMMEDIATE").await?,
                         rx,
                         skip,
                         now
                     )
                 }
-                Backend::Postgres(pool) => import_loop!(pool, pool.begin().await?, rx, skip, now),
+                Backend::Postgres(pool) => import_loop!(false, pool.begin().await?, rx, skip, now),
             })
         })
         .await
