@@ -26,6 +26,12 @@ const GIVEN: &[&str] = &[
     "超", "秀英", "霞", "平", "刚", "桂英", "建华", "海燕", "志强", "淑华", "玉兰", "春梅", "文博",
     "子涵", "浩然", "欣怡", "宇轩", "梓萱", "俊杰", "雨桐",
 ];
+/// Where people were first registered (the ID number's first six digits): a city's residents
+/// come from all over the city and the province, not only from the district they live in.
+const BIRTHPLACES: &[&str] = &[
+    "370602", "370611", "370612", "370613", "370614", "370681", "370682", "370683", "370684",
+    "370685", "370686", "370687", "370102", "370202", "370702", "371002", "371102", "370302",
+];
 const RELATIONS: &[&str] = &["户主", "配偶", "子女", "父母", "孙子女", "其他"];
 
 /// How many people and where.
@@ -200,7 +206,7 @@ impl App {
         dwelling: Option<(DwellingCode, OccupancyKind)>,
         in_household: u64,
     ) -> NewResident {
-        let region = &community.as_str()[..6];
+        let region = BIRTHPLACES[rng.random_range(0..BIRTHPLACES.len())];
         let year = rng.random_range(1940..=2020);
         let month = rng.random_range(1..=12u32);
         let day = rng.random_range(1..=28u32);
