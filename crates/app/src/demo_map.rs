@@ -32,27 +32,12 @@ impl App {
                 ..Default::default()
             });
         }
-        let mut codes: Vec<String> = Vec::new();
-        let q = DivisionQuery {
-            scope: operator.scope.clone(),
-            level: Some(Level::Community),
-            parent: None,
-            work_area: None,
-            text: None,
-        };
-        let mut page = Page {
-            number: 1,
-            size: Page::MAX_SIZE,
-        };
-        loop {
-            let p = self.store.list_divisions(&q, page).await?;
-            let n = p.items.len();
-            codes.extend(p.items.into_iter().map(|d| d.code.to_string()));
-            if n < page.size as usize {
-                break;
-            }
-            page.number += 1;
-        }
+        let codes: Vec<String> = self
+            .communities_in(&operator.scope)
+            .await?
+            .iter()
+            .map(ToString::to_string)
+            .collect();
         let map = tokio::task::spawn_blocking(move || {
             yantai_demo_map(&codes, YANTAI_GRIDS, seed).map_err(|e| e.to_string())
         })
@@ -148,8 +133,13 @@ impl App {
 
     /// The communities of a division, for filling with the demo population.
     pub async fn communities_under(&self, root: &DivisionCode) -> AppResult<Vec<DivisionCode>> {
+        self.communities_in(&Scope::Subtree(root.clone())).await
+    }
+
+    /// Every community `scope` sees, read page by page.
+    pub(crate) async fn communities_in(&self, scope: &Scope) -> AppResult<Vec<DivisionCode>> {
         let q = DivisionQuery {
-            scope: Scope::Subtree(root.clone()),
+            scope: scope.clone(),
             level: Some(Level::Community),
             parent: None,
             work_area: None,

@@ -26,14 +26,6 @@ impl GridLookup {
             })
             .and_then(|c| GridCode::parse(c).ok())
     }
-
-    pub fn len(&self) -> usize {
-        self.index.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
 }
 
 /// A GeoJSON geometry (Polygon or MultiPolygon) as the domain's type; `field` names the

@@ -14,7 +14,7 @@ use crate::App;
 use serde::Serialize;
 use std::collections::HashSet;
 use std::sync::Arc;
-use zhili_domain::{DivisionCode, Level, Outcome, Page};
+use zhili_domain::{DivisionCode, Outcome};
 
 /// What is being imported.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -190,32 +190,13 @@ impl App {
         actor: &Actor,
         root: &DivisionCode,
     ) -> AppResult<Arc<HashSet<String>>> {
-        let q = crate::ports::DivisionQuery {
-            scope: actor.scope.clone(),
-            level: Some(Level::Community),
-            parent: None,
-            work_area: None,
-            text: None,
-        };
-        let mut out = HashSet::new();
-        let mut page = Page {
-            number: 1,
-            size: Page::MAX_SIZE,
-        };
-        loop {
-            let p = self.store.list_divisions(&q, page).await?;
-            let n = p.items.len();
-            out.extend(
-                p.items
-                    .into_iter()
-                    .filter(|d| root.contains(&d.code))
-                    .map(|d| d.code.to_string()),
-            );
-            if n < page.size as usize {
-                break;
-            }
-            page.number += 1;
-        }
+        let out: HashSet<String> = self
+            .communities_in(&actor.scope)
+            .await?
+            .into_iter()
+            .filter(|d| root.contains(d))
+            .map(|d| d.to_string())
+            .collect();
         Ok(Arc::new(out))
     }
 }

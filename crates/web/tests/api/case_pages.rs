@@ -8,22 +8,6 @@ use serde_json::{json, Value};
 const PASS: &str = "Acc-pass-12345";
 const COMMUNITY: &str = "370602001001";
 
-/// POST a form with a session cookie.
-async fn post_form(
-    app: &TestApp,
-    session: &str,
-    path: &str,
-    form: &[(&str, &str)],
-) -> reqwest::Response {
-    app.http
-        .post(app.url(path))
-        .header("cookie", session)
-        .form(form)
-        .send()
-        .await
-        .unwrap()
-}
-
 fn location(resp: &reqwest::Response) -> String {
     resp.headers()["location"].to_str().unwrap().to_owned()
 }

@@ -176,6 +176,42 @@ impl TestApp {
     }
 }
 
+/// POST a form with a session cookie.
+pub async fn post_form(
+    app: &TestApp,
+    session: &str,
+    path: &str,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    app.http
+        .post(app.url(path))
+        .header("cookie", session)
+        .form(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// `POST /api/v1/import/{kind}` with a body of the given content type.
+pub async fn import(
+    app: &TestApp,
+    token: &str,
+    kind: &str,
+    ctype: &str,
+    body: impl Into<reqwest::Body>,
+) -> (StatusCode, Value) {
+    let r = app
+        .http
+        .post(app.url(&format!("/api/v1/import/{kind}")))
+        .bearer_auth(token)
+        .header("content-type", ctype)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    (r.status(), r.json().await.unwrap_or(Value::Null))
+}
+
 pub fn items(v: &Value) -> &Vec<Value> {
     v["items"].as_array().expect("a paged list")
 }

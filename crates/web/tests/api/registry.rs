@@ -34,25 +34,6 @@ pub fn id_number(region: &str, birth: &str, seq: u32) -> String {
     format!("{first}{check}")
 }
 
-async fn import(
-    app: &TestApp,
-    token: &str,
-    kind: &str,
-    ctype: &str,
-    body: String,
-) -> (StatusCode, Value) {
-    let r = app
-        .http
-        .post(app.url(&format!("/api/v1/import/{kind}")))
-        .bearer_auth(token)
-        .header("content-type", ctype)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    (r.status(), r.json().await.unwrap_or(Value::Null))
-}
-
 async fn hazard_at(app: &TestApp, token: &str, lon: f64, lat: f64) -> Value {
     let (status, c) = app
         .post(token, "/api/v1/cases", json!({

@@ -9,25 +9,6 @@ use serde_json::{json, Value};
 const TOWN: &str = "370602001000";
 const COMM: &str = "370602001001";
 
-async fn import(
-    app: &TestApp,
-    token: &str,
-    kind: &str,
-    ctype: &str,
-    body: Vec<u8>,
-) -> (StatusCode, Value) {
-    let r = app
-        .http
-        .post(app.url(&format!("/api/v1/import/{kind}")))
-        .bearer_auth(token)
-        .header("content-type", ctype)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    (r.status(), r.json().await.unwrap_or(Value::Null))
-}
-
 fn xlsx(rows: &[Vec<&str>]) -> Vec<u8> {
     let mut wb = rust_xlsxwriter::Workbook::new();
     let ws = wb.add_worksheet();

@@ -11,21 +11,6 @@ const PASS: &str = "Acc-pass-12345";
 const TOWN: &str = "370602001000";
 const COMM: &str = "370602001001";
 
-async fn post_form(
-    app: &TestApp,
-    session: &str,
-    path: &str,
-    form: &[(&str, &str)],
-) -> reqwest::Response {
-    app.http
-        .post(app.url(path))
-        .header("cookie", session)
-        .form(form)
-        .send()
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn a_grid_worker_records_a_visit_and_reports_a_problem_from_the_phone_page() {
     for app in spawn_all().await {
