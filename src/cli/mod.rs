@@ -1,8 +1,9 @@
-//! Commands: `demo`, `serve`, `migrate`, `import divisions`, `user add`, `audit verify`,
+//! Commands: `demo`, `serve`, `migrate`, `import divisions`, `user add`, `apikey add`, `audit verify`,
 //! `bench`, `index compute` (the last two open no database).
 //! Configuration comes from flags, each with a `ZHILI_…` environment variable behind it.
 
 mod admin;
+mod apikey;
 mod bench;
 mod bench_import;
 mod bench_index;
@@ -79,6 +80,9 @@ pub enum Command {
     /// Composite indices from a spec file and a data file, without a database.
     #[command(subcommand)]
     Index(index::IndexCommand),
+    /// API keys for other systems (alert feeds, Open311 clients).
+    #[command(subcommand)]
+    Apikey(apikey::ApikeyCommand),
     /// Index reports (指数报告): publish the next numbered issue.
     #[command(subcommand)]
     Report(report::ReportCommand),
@@ -178,6 +182,7 @@ pub async fn run(args: Args) -> Result<ExitCode> {
         Command::User(c) => admin::user(&app, c).await?,
         Command::Audit(c) => admin::audit(&app, c).await?,
         Command::Report(c) => report::report(&app, c).await?,
+        Command::Apikey(c) => apikey::apikey(&app, c).await?,
         Command::Bench(_) | Command::Index(_) => {
             unreachable!("handled before the database opens")
         }

@@ -55,6 +55,7 @@ pub async fn demo(app: &App, data_dir: &Path, d: DemoArgs) -> Result<ExitCode> {
         .await?;
     let people = demo_population(app, &op, &d, map.created).await?;
     app.seed_demo_indices(&op).await?;
+    app.ensure_alert_sources(&op).await?;
     println!(
         "治理 Zhili 演示 / demo — 数据目录 data dir: {}",
         data_dir.display()
@@ -177,6 +178,7 @@ async fn run_server(app: &App, a: ServeArgs) -> Result<ExitCode> {
     };
     let janitor = tokio::spawn(purge_sessions(app.clone()));
     let scanner = tokio::spawn(scan_deadlines(app.clone()));
+    let alerts = tokio::spawn(scan_alerts(app.clone()));
     // Install the signal handlers before announcing the address, so a SIGTERM sent as soon as
     // the server says it listens already shuts it down gracefully.
     let shutdown = shutdown_signal()?;
@@ -184,6 +186,7 @@ async fn run_server(app: &App, a: ServeArgs) -> Result<ExitCode> {
     zhili_web::serve(listener, state, shutdown).await?;
     janitor.abort();
     scanner.abort();
+    alerts.abort();
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
 }
@@ -215,6 +218,20 @@ async fn scan_deadlines(app: App) {
             ),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "deadline scan failed"),
+        }
+    }
+}
+
+/// Alerts nobody acknowledged in time, every 15 seconds (their windows are minutes long).
+/// The escalation is marked in the database, so a restart never repeats it.
+async fn scan_alerts(app: App) {
+    let mut tick = tokio::time::interval(Duration::from_secs(15));
+    loop {
+        tick.tick().await;
+        match app.scan_alerts().await {
+            Ok(n) if n > 0 => tracing::warn!(n, "alerts escalated: not acknowledged in time"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "alert scan failed"),
         }
     }
 }

@@ -256,6 +256,19 @@ impl App {
         channel: Channel,
         actor_name: String,
     ) -> AppResult<Created> {
+        self.register_with(actor, req, channel, actor_name, None)
+            .await
+    }
+
+    /// `register`, and for an alert from a feed its dispatch at intake.
+    pub(crate) async fn register_with(
+        &self,
+        actor: &Actor,
+        req: NewCaseRequest,
+        channel: Channel,
+        actor_name: String,
+        alert: Option<crate::alert::AlertIntake>,
+    ) -> AppResult<Created> {
         let kind = CaseKind::parse(req.kind.trim())?;
         let title = text("title", &req.title, 100, true)?.unwrap_or_default();
         let description = text("description", &req.description, 5000, true)?.unwrap_or_default();
@@ -311,6 +324,13 @@ impl App {
             .store
             .open_cases_naming(&community, &names, &phones)
             .await?;
+        let alert = match alert {
+            Some(a) => Some(
+                self.dispatch_alert(a, kind, &category.code, &community, now)
+                    .await?,
+            ),
+            None => None,
+        };
         let new = NewCaseRecord {
             kind,
             category: category.code.clone(),
@@ -326,6 +346,7 @@ impl App {
             created_by: actor.user.as_ref().map(|u| u.id),
             tracking_code: tracking_code(),
             at_ms: now,
+            alert,
         };
         let mut event = self.case_event(
             actor,

@@ -275,15 +275,25 @@ impl App {
 
     /// Apply the routing rules: the most specific rule's target at its level, else up the hierarchy.
     async fn route(&self, case: &Case) -> AppResult<NodeCode> {
+        self.route_for(&case.community_code, case.kind, &case.category)
+            .await
+    }
+
+    /// The routing rules for a case of `kind` and `category` in `community`.
+    pub(crate) async fn route_for(
+        &self,
+        community: &DivisionCode,
+        kind: CaseKind,
+        category: &str,
+    ) -> AppResult<NodeCode> {
         let rules = self.store.routing_rules().await?;
-        let target =
-            pick(&rules, &case.community_code, case.kind, &case.category).map(|r| r.target.clone());
+        let target = pick(&rules, community, kind, category).map(|r| r.target.clone());
         let mut tried = match target {
-            Some(t) => candidates(&t, &case.community_code),
+            Some(t) => candidates(&t, community),
             None => Vec::new(),
         };
         // Last resort: the township the case is in, then the county.
-        if let Some(t) = case.community_code.parent() {
+        if let Some(t) = community.parent() {
             tried.push(Candidate::Division(t.clone()));
             if let Some(c) = t.parent() {
                 tried.push(Candidate::Division(c));
@@ -311,6 +321,14 @@ impl App {
             code: "case.cannot_escalate",
             message: "上级单位不存在".into(),
         })
+    }
+
+    /// The first of `candidates` that exists.
+    pub(crate) async fn first_existing_node(
+        &self,
+        candidates: &[Candidate],
+    ) -> AppResult<Option<NodeCode>> {
+        self.first_existing(candidates).await
     }
 
     async fn first_existing(&self, candidates: &[Candidate]) -> AppResult<Option<NodeCode>> {

@@ -37,6 +37,12 @@ pub enum AppError {
         column: String,
         message: String,
     },
+    /// A missing, unknown or revoked API key, or one not for this source.
+    #[error("API key rejected")]
+    ApiKeyRejected,
+    /// Too many requests from one source; try again after this many seconds.
+    #[error("rate limited for {retry_after_s} s")]
+    RateLimited { retry_after_s: u64 },
     #[error("internal: {0}")]
     Internal(String),
 }

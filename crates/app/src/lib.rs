@@ -3,6 +3,8 @@
 //! No HTTP and no SQL here; storage is reached through the traits in `ports`.
 
 pub mod actor;
+pub mod alert;
+pub mod apikey;
 pub mod attachment;
 pub mod audit;
 pub mod auth;
@@ -29,6 +31,7 @@ pub mod org;
 pub mod password;
 pub mod portal;
 pub mod ports;
+mod ports_feed;
 mod ports_index;
 mod ports_registry;
 pub mod registry;
@@ -94,6 +97,8 @@ pub struct App {
     /// The point → grid index, built from the stored grids on first use and after imports.
     pub(crate) grid_index: Arc<std::sync::RwLock<Option<Arc<grid::GridLookup>>>>,
     pub(crate) import_jobs: Arc<registry_import::ImportJobs>,
+    /// Alert sources (cached) and their per-minute counters.
+    pub(crate) alert_feeds: Arc<alert::Feeds>,
 }
 
 /// The working-day calendar shipped with Zhili (2025–2027; see the file's header).
@@ -113,6 +118,7 @@ impl App {
             vault,
             grid_index: Arc::new(std::sync::RwLock::new(None)),
             import_jobs: Arc::default(),
+            alert_feeds: Arc::default(),
             store,
             clock,
             settings,

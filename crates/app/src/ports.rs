@@ -2,6 +2,7 @@
 //! SQLite and PostgreSQL; tests can implement them in memory. Every write that changes the
 //! organisation or accounts takes the `AuditEntry` describing it and commits both together.
 
+pub use crate::ports_feed::*;
 pub use crate::ports_index::*;
 pub use crate::ports_registry::*;
 use async_trait::async_trait;
@@ -234,6 +235,7 @@ pub trait Store:
     + NoticeStore
     + RegistryStore
     + IndexStore
+    + FeedStore
 {
     /// `sqlite` or `postgres`, for logs and the health page.
     fn backend(&self) -> &'static str;
@@ -258,6 +260,8 @@ pub struct NewCaseRecord {
     pub created_by: Option<i64>,
     pub tracking_code: String,
     pub at_ms: i64,
+    /// For an alert from a feed: its row, and the dispatch done at intake.
+    pub alert: Option<NewAlertRecord>,
 }
 
 /// A timeline entry to append.

@@ -3,10 +3,12 @@
 //! Raw strings become these types once, at the edge (`DivisionCode::parse`, `NodeCode::parse`,
 //! `Role::parse`, `Username::parse`), and nothing inward takes a raw string.
 
+pub mod alert;
 pub mod audit;
 pub mod calendar;
 pub mod case;
 pub mod category;
+pub mod datetime;
 pub mod deadline;
 pub mod division;
 pub mod error;

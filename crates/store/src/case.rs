@@ -229,6 +229,36 @@ macro_rules! insert_case {
                         .await?;
                 }
                 insert_event!($tx, id, event);
+                if let Some(a) = &n.alert {
+                    // Unique (source, external_id): a duplicate rolls the whole intake back.
+                    sqlx::query("INSERT INTO alerts (case_id, source, external_id, priority, occurred_at, received_at, ack_due_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+                        .bind(id)
+                        .bind(&a.source)
+                        .bind(&a.external_id)
+                        .bind(&a.priority)
+                        .bind(a.occurred_at_ms)
+                        .bind(n.at_ms)
+                        .bind(a.ack_due_at_ms)
+                        .execute(&mut *$tx)
+                        .await?;
+                    sqlx::query("UPDATE cases SET state = $1, assignee_code = $2, assignee_level = $3, assigned_at = $4, due_at = $5 WHERE id = $6")
+                        .bind(CaseState::Assigned.as_str())
+                        .bind(a.assignee.to_string())
+                        .bind(a.assignee.division().level().as_str())
+                        .bind(n.at_ms)
+                        .bind(a.due_at_ms)
+                        .bind(id)
+                        .execute(&mut *$tx)
+                        .await?;
+                    for e in $crate::case::dispatch_events(event, a) {
+                        insert_event!($tx, id, &e);
+                    }
+                    sqlx::query("INSERT INTO case_nodes (case_id, node_code) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                        .bind(id)
+                        .bind(a.assignee.to_string())
+                        .execute(&mut *$tx)
+                        .await?;
+                }
                 let mut audit = audit;
                 audit.object = format!("case:{id}");
                 audit.detail = number.clone();
@@ -451,6 +481,39 @@ impl Db {
     }
 }
 
+/// An alert is accepted and assigned by the system as it is taken in: the two timeline
+/// entries that say so, by the same feed as the intake entry.
+pub(crate) fn dispatch_events(
+    intake: &NewCaseEvent,
+    a: &zhili_app::ports::NewAlertRecord,
+) -> [NewCaseEvent; 2] {
+    let step = |action: &str, from, to, payload: String| NewCaseEvent {
+        action: action.into(),
+        from_state: Some(from),
+        to_state: to,
+        reason: "预警自动受理派遣".into(),
+        payload,
+        ..intake.clone()
+    };
+    [
+        step(
+            "accept",
+            CaseState::Submitted,
+            CaseState::Accepted,
+            String::from("{}"),
+        ),
+        step(
+            "assign",
+            CaseState::Accepted,
+            CaseState::Assigned,
+            format!(
+                "{{\"assignee\":\"{}\",\"due_at_ms\":\"{}\"}}",
+                a.assignee, a.due_at_ms
+            ),
+        ),
+    ]
+}
+
 /// The case as it stands right after intake.
 pub(crate) fn new_case(n: &NewCaseRecord, id: i64, number: String) -> Case {
     Case {
@@ -466,12 +529,16 @@ pub(crate) fn new_case(n: &NewCaseRecord, id: i64, number: String) -> Case {
         address: n.address.clone(),
         location: n.location,
         grid_code: n.grid_code.clone(),
-        state: CaseState::Submitted,
+        state: if n.alert.is_some() {
+            CaseState::Assigned
+        } else {
+            CaseState::Submitted
+        },
         suspended_at_ms: None,
         supervised: false,
-        assignee: None,
-        assigned_at_ms: None,
-        due_at_ms: None,
+        assignee: n.alert.as_ref().map(|a| a.assignee.clone()),
+        assigned_at_ms: n.alert.as_ref().map(|_| n.at_ms),
+        due_at_ms: n.alert.as_ref().map(|a| a.due_at_ms),
         ending: None,
         agreement: None,
         referral: None,

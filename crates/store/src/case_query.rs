@@ -19,7 +19,7 @@ use zhili_domain::{
 
 /// ` AND …` keeping cases inside a scope: by where the case is (division users) or by who has
 /// held it (departments and bodies).
-fn push_case_scope<'a, DB: Database>(qb: &mut QueryBuilder<'a, DB>, scope: &Scope)
+pub(crate) fn push_case_scope<'a, DB: Database>(qb: &mut QueryBuilder<'a, DB>, scope: &Scope)
 where
     String: Encode<'a, DB> + Type<DB>,
 {

@@ -85,6 +85,22 @@ pub fn describe(e: &AppError) -> (StatusCode, ErrorBody) {
             b.line = Some(*line);
             (StatusCode::UNPROCESSABLE_ENTITY, b)
         }
+        AppError::ApiKeyRejected => (
+            StatusCode::FORBIDDEN,
+            body(
+                "apikey.invalid",
+                "API 密钥缺失、无效或已停用，或无权代表该来源推送".into(),
+                Some("api_key"),
+            ),
+        ),
+        AppError::RateLimited { retry_after_s } => (
+            StatusCode::TOO_MANY_REQUESTS,
+            body(
+                "rate.limited",
+                format!("推送过于频繁，请 {retry_after_s} 秒后重试"),
+                None,
+            ),
+        ),
         AppError::Internal(cause) => {
             tracing::error!(%cause, "internal error");
             (
@@ -98,7 +114,14 @@ pub fn describe(e: &AppError) -> (StatusCode, ErrorBody) {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, body) = describe(&self.0);
-        (status, axum::Json(body)).into_response()
+        let mut response = (status, axum::Json(body)).into_response();
+        if let AppError::RateLimited { retry_after_s } = self.0 {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(retry_after_s),
+            );
+        }
+        response
     }
 }
 

@@ -1,5 +1,6 @@
 //! The JSON API, `/api/v1/…`. Bearer tokens only; errors as `{"code","message","field"}`.
 
+pub(crate) mod alert;
 pub(crate) mod attachment;
 mod audit;
 mod auth;
@@ -41,6 +42,9 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/users/{id}", get(user::get_user))
         .route("/api/v1/users/{id}/role", put(user::set_role))
         .route("/api/v1/categories", get(case::list_categories))
+        .route("/api/v1/alerts", get(alert::list).post(alert::receive))
+        .route("/api/v1/alerts/{id}/acknowledge", post(alert::acknowledge))
+        .route("/api/v1/alerts/{id}/contact", post(alert::contact))
         .route(
             "/api/v1/cases",
             get(case::list_cases).post(case::create_case),

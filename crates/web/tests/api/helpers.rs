@@ -12,7 +12,9 @@ pub struct TestApp {
     pub base: String,
     pub http: reqwest::Client,
     pub admin: String,
-    _db: TestDb,
+    /// The use cases behind the server (for set-up only the operator does, e.g. API keys).
+    pub core: App,
+    pub db: TestDb,
     _files: tempfile::TempDir,
     _shutdown: tokio::sync::oneshot::Sender<()>,
 }
@@ -39,7 +41,7 @@ async fn spawn(t: TestDb) -> TestApp {
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let state = AppState {
-        app,
+        app: app.clone(),
         secure_cookies: false,
         portal_limit: std::sync::Arc::new(zhili_web::limit::RateLimiter::portal()),
     };
@@ -55,12 +57,18 @@ async fn spawn(t: TestDb) -> TestApp {
         base,
         http,
         admin: String::new(),
-        _db: t,
+        core: app,
+        db: t,
         _files: files,
         _shutdown: tx,
     };
     t.admin = t.login("admin", "zhili-demo").await;
     t
+}
+
+/// The operator at the command line, acting on the whole demo city.
+pub fn operator() -> zhili_app::Actor {
+    zhili_app::Actor::operator(Scope::Subtree(DivisionCode::parse("370600000000").unwrap()))
 }
 
 impl TestApp {

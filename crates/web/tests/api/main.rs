@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod alerts;
 mod auth;
 mod case_admin;
 mod case_pages;
