@@ -28,6 +28,14 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 64)]
         concurrency: usize,
     },
+    /// Push alerts through `POST /api/v1/alerts` (idempotency on: every tenth request is a
+    /// retry that must answer the first case) on a fresh demo with its map.
+    Alerts {
+        #[arg(long, default_value_t = 20_000)]
+        alerts: usize,
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
+    },
     /// Load synthetic cases into a fresh SQLite database (default 1,000,000), then time the
     /// case list (page of 50, filtered) for users at township, county and city level, and
     /// report the process's resident memory.
@@ -64,6 +72,10 @@ pub async fn bench(c: BenchCommand) -> Result<ExitCode> {
             cases,
             concurrency,
         } => intake(url, username, password, cases, concurrency).await,
+        BenchCommand::Alerts {
+            alerts,
+            concurrency,
+        } => super::bench_alerts::alerts(alerts, concurrency).await,
         BenchCommand::List { cases, requests } => super::bench_list::list(cases, requests).await,
         BenchCommand::ImportResidents { rows } => super::bench_import::import_residents(rows).await,
         BenchCommand::Indices { cases, repeat } => super::bench_index::indices(cases, repeat).await,
@@ -80,7 +92,7 @@ async fn intake(
     let (base, _server) = match url {
         Some(u) => (u.trim_end_matches('/').to_owned(), None),
         None => {
-            let (base, server) = super::server::spawn_demo_for_bench().await?;
+            let (base, server, _) = super::server::spawn_demo_for_bench().await?;
             (base, Some(server))
         }
     };
@@ -105,21 +117,77 @@ async fn intake(
             "parties": [{"name": format!("居民{i}"), "phone": format!("139{:08}", i), "role": "applicant"}]
         })
     };
-    let bar = ProgressBar::new(cases as u64);
+    let url_shown = base.clone();
+    let send = move |i: usize| {
+        let (http, base, token) = (http.clone(), base.clone(), token.clone());
+        async move {
+            match http
+                .post(format!("{base}/api/v1/cases"))
+                .bearer_auth(&token)
+                .json(&body(i))
+                .send()
+                .await
+            {
+                Ok(r) => r.status().as_u16() == 201,
+                Err(_) => false,
+            }
+        }
+    };
+    let load = drive(cases, concurrency, "件", send).await?;
+    let (l, elapsed, failures) = (load.latencies, load.elapsed, load.failures);
+    let pct = |p: f64| percentile(&l, p);
+    let ok = l.len();
+    println!(
+        "intake: {ok} cases in {:.2} s = {:.0} cases/s; latency p50 {:.1} ms, p99 {:.1} ms; {} failed; concurrency {concurrency}; server {}",
+        elapsed.as_secs_f64(),
+        ok as f64 / elapsed.as_secs_f64(),
+        pct(0.50).as_secs_f64() * 1e3,
+        pct(0.99).as_secs_f64() * 1e3,
+        failures,
+        url_shown
+    );
+    Ok(if failures == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// What a load run measured: sorted latencies of the successes, the wall time, the failures.
+pub struct Load {
+    pub latencies: Vec<Duration>,
+    pub elapsed: Duration,
+    pub failures: usize,
+}
+
+/// The `p` quantile of sorted latencies.
+pub fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted
+        .get(((sorted.len() as f64 * p) as usize).min(sorted.len().saturating_sub(1)))
+        .copied()
+        .unwrap_or(Duration::ZERO)
+}
+
+/// Call `send(i)` for i in 1..=n with `concurrency` in flight, with a progress bar; `send`
+/// answers whether the request succeeded.
+pub async fn drive<F, Fut>(n: usize, concurrency: usize, unit: &str, send: F) -> Result<Load>
+where
+    F: Fn(usize) -> Fut + Clone + Send + 'static,
+    Fut: std::future::Future<Output = bool> + Send,
+{
+    let bar = ProgressBar::new(n as u64);
     bar.set_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} 件 {per_sec}")
+        ProgressStyle::with_template(&format!("{{bar:40}} {{pos}}/{{len}} {unit} {{per_sec}}"))
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let next = Arc::new(Mutex::new(0usize));
-    let latencies = Arc::new(Mutex::new(Vec::with_capacity(cases)));
+    let latencies = Arc::new(Mutex::new(Vec::with_capacity(n)));
     let failures = Arc::new(Mutex::new(0usize));
     let t0 = Instant::now();
     let mut workers = Vec::new();
     for _ in 0..concurrency {
-        let (http, base, token, next, latencies, failures, bar) = (
-            http.clone(),
-            base.clone(),
-            token.clone(),
+        let (send, next, latencies, failures, bar) = (
+            send.clone(),
             next.clone(),
             latencies.clone(),
             failures.clone(),
@@ -128,24 +196,15 @@ async fn intake(
         workers.push(tokio::spawn(async move {
             loop {
                 let i = {
-                    let mut n = next.lock().await;
-                    if *n >= cases {
+                    let mut k = next.lock().await;
+                    if *k >= n {
                         break;
                     }
-                    *n += 1;
-                    *n
+                    *k += 1;
+                    *k
                 };
                 let t = Instant::now();
-                let ok = match http
-                    .post(format!("{base}/api/v1/cases"))
-                    .bearer_auth(&token)
-                    .json(&body(i))
-                    .send()
-                    .await
-                {
-                    Ok(r) => r.status().as_u16() == 201,
-                    Err(_) => false,
-                };
+                let ok = send(i).await;
                 let took = t.elapsed();
                 if ok {
                     latencies.lock().await.push(took);
@@ -161,26 +220,12 @@ async fn intake(
     }
     let elapsed = t0.elapsed();
     bar.finish_and_clear();
-    let mut l = latencies.lock().await.clone();
-    l.sort();
-    let pct = |p: f64| {
-        l.get(((l.len() as f64 * p) as usize).min(l.len().saturating_sub(1)))
-            .copied()
-            .unwrap_or(Duration::ZERO)
-    };
-    let ok = l.len();
-    println!(
-        "intake: {ok} cases in {:.2} s = {:.0} cases/s; latency p50 {:.1} ms, p99 {:.1} ms; {} failed; concurrency {concurrency}; server {}",
-        elapsed.as_secs_f64(),
-        ok as f64 / elapsed.as_secs_f64(),
-        pct(0.50).as_secs_f64() * 1e3,
-        pct(0.99).as_secs_f64() * 1e3,
-        *failures.lock().await,
-        base
-    );
-    Ok(if *failures.lock().await == 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
+    let mut latencies = std::mem::take(&mut *latencies.lock().await);
+    latencies.sort();
+    let failures = *failures.lock().await;
+    Ok(Load {
+        latencies,
+        elapsed,
+        failures,
     })
 }

@@ -5,6 +5,7 @@
 mod admin;
 mod apikey;
 mod bench;
+mod bench_alerts;
 mod bench_import;
 mod bench_index;
 mod bench_list;

@@ -255,7 +255,7 @@ fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()> + 
 
 /// A demo server on a fresh temporary SQLite database, in this process, for `zhili bench`.
 /// Returns its base URL and a guard that keeps the directory alive.
-pub async fn spawn_demo_for_bench() -> Result<(String, tempfile::TempDir)> {
+pub async fn spawn_demo_for_bench() -> Result<(String, tempfile::TempDir, App)> {
     let dir = tempfile::tempdir()?;
     let db = std::sync::Arc::new(
         zhili_store::Db::open(&zhili_store::DatabaseUrl::sqlite_in(dir.path())).await?,
@@ -269,10 +269,10 @@ pub async fn spawn_demo_for_bench() -> Result<(String, tempfile::TempDir)> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     let state = AppState {
-        app,
+        app: app.clone(),
         secure_cookies: false,
         portal_limit: std::sync::Arc::new(zhili_web::limit::RateLimiter::portal()),
     };
     tokio::spawn(zhili_web::serve(listener, state, std::future::pending()));
-    Ok((base, dir))
+    Ok((base, dir, app))
 }

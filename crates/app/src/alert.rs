@@ -86,9 +86,14 @@ impl Feeds {
     }
 }
 
-/// Roles that work the duty desk's alerts.
+/// Roles that act on alerts (acknowledge, record contact).
 fn handles_alerts(role: zhili_domain::Role) -> bool {
     registers(role)
+}
+
+/// Roles that see the duty desk (those who act, and leaders).
+pub fn works_alerts(role: zhili_domain::Role) -> bool {
+    handles_alerts(role) || role == zhili_domain::Role::Leader
 }
 
 impl App {
@@ -128,11 +133,11 @@ impl App {
             )
             .into());
         }
-        if !(1..=100_000).contains(&s.per_minute) || !(1..=1440).contains(&s.ack_minutes) {
+        if !(1..=1_000_000).contains(&s.per_minute) || !(1..=1440).contains(&s.ack_minutes) {
             return Err(ParseError::new(
                 "per_minute",
                 "alert.limits_invalid",
-                "每分钟上限须为 1–100000，签收时限须为 1–1440 分钟",
+                "每分钟上限须为 1–1000000，签收时限须为 1–1440 分钟",
             )
             .into());
         }
@@ -367,6 +372,11 @@ impl App {
         }
     }
 
+    /// How many alerts have been taken in (for the benchmark and health figures).
+    pub async fn alerts_taken(&self) -> AppResult<i64> {
+        Ok(self.store.count_alerts().await?)
+    }
+
     /// Alerts in the actor's jurisdiction received since `since_ms`, oldest first.
     pub async fn alerts(
         &self,
@@ -382,7 +392,7 @@ impl App {
     }
 
     fn require_alert_desk(&self, actor: &Actor) -> AppResult<()> {
-        if actor.may(|r| handles_alerts(r) || r == zhili_domain::Role::Leader) {
+        if actor.may(works_alerts) {
             Ok(())
         } else {
             Err(AppError::Forbidden {

@@ -108,5 +108,7 @@ pub trait FeedStore: Send + Sync {
     ) -> StoreResult<bool>;
     /// Unacknowledged, unescalated alerts whose acknowledgement was due before `now_ms`.
     async fn unacknowledged_due(&self, now_ms: i64, limit: i64) -> StoreResult<Vec<AlertRow>>;
+    /// How many alerts have been taken in, ever.
+    async fn count_alerts(&self) -> StoreResult<i64>;
     async fn mark_alert_escalated(&self, case_id: i64, at_ms: i64) -> StoreResult<bool>;
 }

@@ -297,6 +297,17 @@ impl FeedStore for Db {
         .await
     }
 
+    async fn count_alerts(&self) -> StoreResult<i64> {
+        run(async {
+            Ok(on_read!(self, |p| sqlx::query_scalar(
+                "SELECT COUNT(*) FROM alerts"
+            )
+            .fetch_one(p)
+            .await?))
+        })
+        .await
+    }
+
     async fn mark_alert_escalated(&self, case_id: i64, at_ms: i64) -> StoreResult<bool> {
         run(async {
             let n = on_write!(self, |tx| sqlx::query(

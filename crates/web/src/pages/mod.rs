@@ -3,6 +3,7 @@
 
 mod admin;
 mod agreement;
+mod alerts;
 mod auth;
 mod case;
 mod case_files;
@@ -49,6 +50,12 @@ pub fn routes() -> Router<AppState> {
         .merge(portal::routes())
         .route("/work", get(workbench::workbench))
         .route("/notifications", get(notice::notices))
+        .route("/alerts", get(alerts::alerts_page))
+        .route(
+            "/alerts/{id}/acknowledge",
+            axum::routing::post(alerts::acknowledge),
+        )
+        .route("/alerts/{id}/contact", axum::routing::post(alerts::contact))
         .route(
             "/notifications/read",
             axum::routing::post(notice::mark_all_read),
@@ -115,6 +122,8 @@ pub struct Nav {
     pub grid: bool,
     /// Reads the index reports (指数报告).
     pub reports: bool,
+    /// Works the duty desk's alerts (预警值守).
+    pub alerts: bool,
 }
 
 impl Nav {
@@ -130,6 +139,7 @@ impl Nav {
             intake: zhili_app::case::registers(user.role),
             registry: zhili_app::registry::reads_registry(user.role),
             reports: zhili_app::index::reads_indices(user.role),
+            alerts: zhili_app::alert::works_alerts(user.role),
             grid: matches!(
                 user.role,
                 zhili_domain::Role::GridWorker | zhili_domain::Role::Dispatcher

@@ -30,7 +30,7 @@ pub struct CaseRow {
 }
 
 /// Category code → name, for lists.
-async fn category_names(app: &App) -> AppResult<HashMap<String, String>> {
+pub(crate) async fn category_names(app: &App) -> AppResult<HashMap<String, String>> {
     Ok(app
         .categories()
         .await?

@@ -286,3 +286,64 @@ async fn a_source_over_its_rate_gets_429_with_retry_after() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_duty_desk_page_lists_alerts_by_age_and_acknowledges_with_a_form() {
+    for app in spawn_all().await {
+        let (key, _) = grid_and_keys(&app).await;
+        let (_, a) = post_alert(&app, Some(&key), &alert("FW-20")).await;
+        app.user("deskp", "dispatcher", TOWN).await;
+        let session = app.page_login("deskp", "Acc-pass-12345").await;
+        let page = app.page(&session, "/alerts").await;
+        assert_eq!(page.status(), StatusCode::OK);
+        let html = page.text().await.unwrap();
+        let number = a["number"].as_str().unwrap();
+        assert!(
+            html.contains(number) && html.contains("待签收") && html.contains("特急"),
+            "{}",
+            app.label
+        );
+        let csrf = hidden(&html, "csrf");
+        let resp = post_form(
+            &app,
+            &session,
+            &format!("/alerts/{}/acknowledge", a["id"]),
+            &[("csrf", &csrf)],
+        )
+        .await;
+        assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+        let resp = post_form(
+            &app,
+            &session,
+            &format!("/alerts/{}/contact", a["id"]),
+            &[("csrf", &csrf), ("note", "已上门劝阻")],
+        )
+        .await;
+        assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+        let html = app.page(&session, "/alerts").await.text().await.unwrap();
+        assert!(
+            html.contains("deskp 已签收") && html.contains("已上门劝阻"),
+            "{}",
+            app.label
+        );
+        let resp = post_form(
+            &app,
+            &session,
+            &format!("/alerts/{}/acknowledge", a["id"]),
+            &[("csrf", "forged")],
+        )
+        .await;
+        assert_ne!(
+            resp.status(),
+            StatusCode::SEE_OTHER,
+            "a forged form is refused"
+        );
+        // The auditor has no duty desk.
+        app.user("audp", "auditor", "370600000000").await;
+        let aud = app.page_login("audp", "Acc-pass-12345").await;
+        assert_eq!(
+            app.page(&aud, "/alerts").await.status(),
+            StatusCode::FORBIDDEN
+        );
+    }
+}
