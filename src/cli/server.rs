@@ -179,6 +179,13 @@ async fn run_server(app: &App, a: ServeArgs) -> Result<ExitCode> {
     let janitor = tokio::spawn(purge_sessions(app.clone()));
     let scanner = tokio::spawn(scan_deadlines(app.clone()));
     let alerts = tokio::spawn(scan_alerts(app.clone()));
+    // Build the point → grid index now rather than on the first located case.
+    let warm = app.clone();
+    tokio::spawn(async move {
+        if let Err(e) = warm.grid_lookup().await {
+            tracing::warn!(error = %e, "grid index not built");
+        }
+    });
     // Install the signal handlers before announcing the address, so a SIGTERM sent as soon as
     // the server says it listens already shuts it down gracefully.
     let shutdown = shutdown_signal()?;

@@ -66,6 +66,9 @@ pub struct Feeds {
     sources: RwLock<Option<Arc<Vec<AlertSource>>>>,
     city: RwLock<Option<DivisionCode>>,
     windows: Mutex<HashMap<String, (i64, i64)>>,
+    routes: Mutex<HashMap<(String, String), (zhili_domain::NodeCode, i64)>>,
+    /// Live keys by hash, remembered for a minute (a new key is a miss, so it works at once).
+    pub(crate) keys: Mutex<HashMap<String, (ApiKey, i64)>>,
 }
 
 impl Feeds {
@@ -295,14 +298,11 @@ impl App {
             )
             .await;
         match created {
-            Ok(c) => {
-                self.tell_grid(&c.case).await;
-                Ok(AlertReceipt {
-                    alert: self.store.alert(c.case.id).await?,
-                    case: c.case,
-                    replay: false,
-                })
-            }
+            Ok(c) => Ok(AlertReceipt {
+                alert: self.store.alert(c.case.id).await?,
+                case: c.case,
+                replay: false,
+            }),
             // Two deliveries of one alert raced: the loser answers the winner's case.
             Err(e) => match self
                 .store
@@ -329,15 +329,18 @@ impl App {
     }
 
     /// The alert part of intake: route now, deadline in minutes, acknowledgement due.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn dispatch_alert(
         &self,
         a: AlertIntake,
         kind: CaseKind,
         category: &str,
         community: &DivisionCode,
+        grid: Option<&str>,
+        title: &str,
         now: i64,
     ) -> AppResult<NewAlertRecord> {
-        let assignee = self.route_for(community, kind, category).await?;
+        let assignee = self.alert_route(community, kind, category, now).await?;
         let level = match assignee.division().level() {
             Level::WorkArea => Level::Township,
             l => l,
@@ -349,27 +352,44 @@ impl App {
             priority: a.priority.as_str().into(),
             occurred_at_ms: a.occurred_at_ms,
             ack_due_at_ms: ack_due(now, a.priority, a.ack_minutes),
-            assignee,
             due_at_ms: due_at(&self.calendar, now, limit),
+            notices: alert_notices(&assignee, community, grid, title),
+            assignee,
         })
     }
 
-    /// Notices for the assignee and for the community whose grid the alert is in.
-    async fn tell_grid(&self, case: &Case) {
-        let text = format!("【预警】{} {}", case.number, case.title);
-        if let Some(node) = &case.assignee {
-            self.notify_node(node, case.id, "alert", text.clone()).await;
+    /// `route_for`, remembered for a minute per community and category: alerts come in bursts
+    /// and routing reads the rules and the organisation. A changed rule applies within a minute.
+    async fn alert_route(
+        &self,
+        community: &DivisionCode,
+        kind: CaseKind,
+        category: &str,
+        now: i64,
+    ) -> AppResult<zhili_domain::NodeCode> {
+        let key = (community.to_string(), category.to_owned());
+        if let Some((node, at)) = self
+            .alert_feeds
+            .routes
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&key)
+        {
+            if now - at < 60_000 {
+                return Ok(node.clone());
+            }
         }
-        if let Ok(community) = zhili_domain::NodeCode::parse(case.community_code.as_str()) {
-            let grid = case.grid_code.as_deref().unwrap_or("");
-            self.notify_node(
-                &community,
-                case.id,
-                "alert",
-                format!("{text}（网格 {grid}，请网格员协助核实）"),
-            )
-            .await;
+        let node = self.route_for(community, kind, category).await?;
+        let mut routes = self
+            .alert_feeds
+            .routes
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if routes.len() > 50_000 {
+            routes.clear();
         }
+        routes.insert(key, (node.clone(), now));
+        Ok(node)
     }
 
     /// How many alerts have been taken in (for the benchmark and health figures).
@@ -497,6 +517,35 @@ impl App {
         }
         Ok(n)
     }
+}
+
+/// The assignee is told; so is the community the alert is in, where its grid worker sits.
+fn alert_notices(
+    assignee: &zhili_domain::NodeCode,
+    community: &DivisionCode,
+    grid: Option<&str>,
+    title: &str,
+) -> Vec<crate::ports::NewNotice> {
+    let mut out = vec![crate::ports::NewNotice {
+        node: assignee.clone(),
+        case_id: None,
+        kind: "alert".into(),
+        message: title.to_owned(),
+    }];
+    if let Ok(c) = zhili_domain::NodeCode::parse(community.as_str()) {
+        if &c != assignee {
+            out.push(crate::ports::NewNotice {
+                node: c,
+                case_id: None,
+                kind: "alert".into(),
+                message: format!(
+                    "{title}（网格 {}，请网格员协助核实）",
+                    grid.unwrap_or("未定位")
+                ),
+            });
+        }
+    }
+    out
 }
 
 /// What `register` needs to know about an alert beyond the case itself.

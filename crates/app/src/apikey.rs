@@ -1,6 +1,6 @@
 //! API keys for other systems (alert feeds, Open311 clients). A key is 32 random bytes shown
 //! once as `zk_` + 64 hex digits; only its SHA-256 is stored, so a stolen database yields no
-//! usable key. A new key works at once: every request looks its hash up.
+//! usable key. A new key works at once: a key not seen in the last minute is looked up by its hash.
 
 use crate::actor::Actor;
 use crate::error::{AppError, AppResult};
@@ -16,6 +16,9 @@ pub struct NewApiKey {
     pub key: ApiKey,
     pub secret: String,
 }
+
+/// How long a key looked up is trusted without asking the database again.
+const KEY_CACHE_MS: i64 = 60_000;
 
 fn hash(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
@@ -82,8 +85,32 @@ impl App {
         if presented.is_empty() || presented.len() > 200 {
             return Err(AppError::ApiKeyRejected);
         }
-        match self.store.api_key_by_hash(&hash(presented)).await? {
-            Some(k) if k.revoked_at_ms.is_none() => Ok(k),
+        let h = hash(presented);
+        let now = self.now_ms();
+        if let Some((k, at)) = self
+            .alert_feeds
+            .keys
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&h)
+        {
+            if now - at < KEY_CACHE_MS {
+                return Ok(k.clone());
+            }
+        }
+        match self.store.api_key_by_hash(&h).await? {
+            Some(k) if k.revoked_at_ms.is_none() => {
+                let mut keys = self
+                    .alert_feeds
+                    .keys
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner());
+                if keys.len() > 10_000 {
+                    keys.clear();
+                }
+                keys.insert(h, (k.clone(), now));
+                Ok(k)
+            }
             _ => Err(AppError::ApiKeyRejected),
         }
     }

@@ -326,8 +326,16 @@ impl App {
             .await?;
         let alert = match alert {
             Some(a) => Some(
-                self.dispatch_alert(a, kind, &category.code, &community, now)
-                    .await?,
+                self.dispatch_alert(
+                    a,
+                    kind,
+                    &category.code,
+                    &community,
+                    grid.as_ref().map(|g| g.to_string()).as_deref(),
+                    &title,
+                    now,
+                )
+                .await?,
             ),
             None => None,
         };

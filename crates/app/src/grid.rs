@@ -76,6 +76,12 @@ impl App {
         if let Some(ix) = self.grid_index.read().ok().and_then(|g| g.clone()) {
             return Ok(ix);
         }
+        // One build at a time: a burst of located cases right after start-up (or an import)
+        // waits for the first build instead of each loading every grid.
+        let _building = self.grid_index_build.lock().await;
+        if let Some(ix) = self.grid_index.read().ok().and_then(|g| g.clone()) {
+            return Ok(ix);
+        }
         let shapes = self.store.grid_shapes().await?;
         let mut polys = Vec::with_capacity(shapes.len());
         for (code, geometry) in shapes {

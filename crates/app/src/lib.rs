@@ -96,6 +96,8 @@ pub struct App {
     pub(crate) vault: vault::Vault,
     /// The point → grid index, built from the stored grids on first use and after imports.
     pub(crate) grid_index: Arc<std::sync::RwLock<Option<Arc<grid::GridLookup>>>>,
+    /// Held while the grid index is being built, so it is built once.
+    pub(crate) grid_index_build: Arc<tokio::sync::Mutex<()>>,
     pub(crate) import_jobs: Arc<registry_import::ImportJobs>,
     /// Alert sources (cached) and their per-minute counters.
     pub(crate) alert_feeds: Arc<alert::Feeds>,
@@ -117,6 +119,7 @@ impl App {
         Self {
             vault,
             grid_index: Arc::new(std::sync::RwLock::new(None)),
+            grid_index_build: Arc::default(),
             import_jobs: Arc::default(),
             alert_feeds: Arc::default(),
             store,

@@ -437,6 +437,7 @@ pub struct Notice {
     pub read_at_ms: Option<i64>,
 }
 
+#[derive(Debug, Clone)]
 pub struct NewNotice {
     pub node: NodeCode,
     pub case_id: Option<i64>,

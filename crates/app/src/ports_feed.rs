@@ -40,6 +40,9 @@ pub struct NewAlertRecord {
     /// Accepted and assigned at intake: the routed node and the deadline in minutes.
     pub assignee: NodeCode,
     pub due_at_ms: i64,
+    /// Notices written in the same transaction (to the assignee and the grid's community);
+    /// their `case_id` is filled in by the store.
+    pub notices: Vec<crate::ports::NewNotice>,
 }
 
 /// An alert as the duty desk sees it.

@@ -258,6 +258,16 @@ macro_rules! insert_case {
                         .bind(a.assignee.to_string())
                         .execute(&mut *$tx)
                         .await?;
+                    for notice in &a.notices {
+                        sqlx::query($crate::notice::INSERT_NOTICE)
+                            .bind(notice.node.to_string())
+                            .bind(id)
+                            .bind(&notice.kind)
+                            .bind(format!("【预警】{number} {}", notice.message))
+                            .bind(n.at_ms)
+                            .execute(&mut *$tx)
+                            .await?;
+                    }
                 }
                 let mut audit = audit;
                 audit.object = format!("case:{id}");

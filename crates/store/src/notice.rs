@@ -26,7 +26,7 @@ struct NoticeRow {
     read_at: Option<i64>,
 }
 
-const INSERT_NOTICE: &str = "INSERT INTO notifications (node_code, case_id, kind, message, created_at) VALUES ($1, $2, $3, $4, $5)";
+pub(crate) const INSERT_NOTICE: &str = "INSERT INTO notifications (node_code, case_id, kind, message, created_at) VALUES ($1, $2, $3, $4, $5)";
 
 #[async_trait]
 impl NoticeStore for Db {
