@@ -55,6 +55,38 @@ pub fn importable(id: &str) -> AppResult<Vec<String>> {
     Ok(cols)
 }
 
+/// The uploadable columns with what each means (the indicator's name, or what it is the
+/// denominator of), for the upload page.
+pub fn importable_labelled(id: &str) -> AppResult<Vec<(String, String)>> {
+    let s = spec(id)?;
+    Ok(importable(id)?
+        .into_iter()
+        .map(|col| {
+            let named = s.indicators.iter().find(
+                |i| matches!(&i.source, Source::Imported(k) | Source::Column(k) if *k == col),
+            );
+            let label = match named {
+                Some(i) => i.name.clone(),
+                None if s.data.population.as_deref() == Some(col.as_str()) => {
+                    "常住人口（按万人计算的指标用）".into()
+                }
+                None => {
+                    let of: Vec<&str> = s
+                        .indicators
+                        .iter()
+                        .filter(|i| {
+                            matches!(&i.transform, Transform::Rate { denominator, .. } if *denominator == col)
+                        })
+                        .map(|i| i.name.as_str())
+                        .collect();
+                    format!("{}的分母", of.join("、"))
+                }
+            };
+            (col, label)
+        })
+        .collect())
+}
+
 fn read_rows(bytes: &[u8], xlsx: bool) -> Result<Vec<Vec<String>>, RowError> {
     let bad = |m: String| RowError {
         row: 1,

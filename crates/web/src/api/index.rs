@@ -11,7 +11,7 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::json;
 use zhili_app::index::{month_of, IndexSummary, ScoredUnit};
-use zhili_app::report::ReportEntry;
+use zhili_app::report::{ReportEntry, ReportIssue};
 
 #[derive(Deserialize)]
 pub struct ScoreQuery {
@@ -116,6 +116,16 @@ pub async fn list_reports(
     u: ApiUser,
 ) -> ApiResult<Json<Vec<ReportEntry>>> {
     Ok(Json(s.app.reports(&u.actor).await?))
+}
+
+/// One issue as stored: `{index_id, issue_no, period, title, published_by, published_at_ms,
+/// body: {units: [{…, rank_interval, rank_change_significant}], summary, sensitivity, …}}`.
+pub async fn report(
+    State(s): State<AppState>,
+    u: ApiUser,
+    Path((index, n)): Path<(String, i64)>,
+) -> ApiResult<Json<ReportIssue>> {
+    Ok(Json(s.app.report(&u.actor, &index, n).await?))
 }
 
 pub async fn publish(

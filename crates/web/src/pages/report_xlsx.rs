@@ -59,7 +59,11 @@ fn build(issue: &ReportIssue) -> Result<Vec<u8>, XlsxError> {
             ws.write_number(r, 8, iv.high as f64)?;
         }
         if let Some(real) = u.rank_change_significant {
-            let label = if real { "变化显著" } else { "在不确定范围内" };
+            let label = if real {
+                "变化显著"
+            } else {
+                "在不确定范围内"
+            };
             ws.write_string(r, 9, label)?;
         }
         for (k, d) in b.dimensions.iter().enumerate() {
