@@ -1,6 +1,7 @@
 // Browser test: a city leader publishes this month's 平安指数 report from the archive page and
 // reads it — the choropleth map of the counties, the ranking of all 13 county-level units,
-// the warnings — and the page prints without the site's header. Against a real `zhili demo`
+// the warnings, each county's rank interval — and the page prints without the site's header;
+// then opens 部门数据上报 from the archive. Against a real `zhili demo`
 // (which seeds the current and previous months' figures) in Debian's Chromium.
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -31,6 +32,9 @@ test("a leader publishes an issue and reads its map and ranking", async () => {
   assert.equal(await rows.count(), 13, "all 13 county-level units are ranked");
   assert.ok(await page.locator("table#ranking").isVisible());
   assert.match(await rows.first().innerText(), /^1\s/);
+  assert.match(await page.locator("table#ranking thead").innerText(), /排名区间/);
+  assert.equal(await page.locator("table#ranking td.interval").count(), 13, "a rank interval per county");
+  assert.match(await page.locator("#sensitivity-note").innerText(), /1,000 次蒙特卡洛模拟/);
   assert.match(await page.content(), /高新技术产业开发区/);
   assert.ok((await page.locator("table.warnings tbody tr").count()) >= 1, "the seeded data raises warnings");
   assert.ok((await page.locator("svg.spark").count()) === 13, "a trend line per county");
@@ -43,4 +47,10 @@ test("a leader publishes an issue and reads its map and ranking", async () => {
 
   await page.goto(`${env.base}/reports`);
   assert.match(await page.locator("#archive").innerText(), /第1期/);
+
+  // 部门数据上报: the demo's figures are listed as uploads, with who sent them.
+  await page.getByRole("link", { name: "部门数据上报", exact: true }).click();
+  await page.waitForURL(/\/reports\/data$/);
+  assert.match(await page.locator("table#uploads").innerText(), /演示数据/);
+  assert.ok(await page.locator("#upload-form input[type=file]").isVisible());
 });

@@ -6,8 +6,8 @@
 
 use crate::actor::Actor;
 use crate::error::{AppError, AppResult};
-use crate::index::{manages_indices, spec};
-use crate::ports::NewIndexValue;
+use crate::index::{manages_indices, parse_period, spec};
+use crate::ports::{IndexUpload, NewIndexValue};
 use crate::App;
 use calamine::Reader as _;
 use serde::Serialize;
@@ -53,6 +53,38 @@ pub fn importable(id: &str) -> AppResult<Vec<String>> {
     let mut seen = HashSet::new();
     cols.retain(|c| seen.insert(c.clone()));
     Ok(cols)
+}
+
+/// The uploadable columns with what each means (the indicator's name, or what it is the
+/// denominator of), for the upload page.
+pub fn importable_labelled(id: &str) -> AppResult<Vec<(String, String)>> {
+    let s = spec(id)?;
+    Ok(importable(id)?
+        .into_iter()
+        .map(|col| {
+            let named = s.indicators.iter().find(
+                |i| matches!(&i.source, Source::Imported(k) | Source::Column(k) if *k == col),
+            );
+            let label = match named {
+                Some(i) => i.name.clone(),
+                None if s.data.population.as_deref() == Some(col.as_str()) => {
+                    "常住人口（按万人计算的指标用）".into()
+                }
+                None => {
+                    let of: Vec<&str> = s
+                        .indicators
+                        .iter()
+                        .filter(|i| {
+                            matches!(&i.transform, Transform::Rate { denominator, .. } if *denominator == col)
+                        })
+                        .map(|i| i.name.as_str())
+                        .collect();
+                    format!("{}的分母", of.join("、"))
+                }
+            };
+            (col, label)
+        })
+        .collect())
 }
 
 fn read_rows(bytes: &[u8], xlsx: bool) -> Result<Vec<Vec<String>>, RowError> {
@@ -103,11 +135,14 @@ fn number(cell: &str) -> Option<Option<f64>> {
         .map(Some)
 }
 
-/// Checks every row; returns the values or every error (at most `MAX_ERRORS`).
+/// Checks every row; returns the values or every error (at most `MAX_ERRORS`). With a
+/// `chosen` period (the upload page's), the period column may be left out, and where given
+/// must name that period.
 pub(crate) fn validate(
     rows: &[Vec<String>],
     columns: &[String],
     units: &HashMap<String, String>,
+    chosen: Option<&str>,
 ) -> Result<Vec<NewIndexValue>, Vec<RowError>> {
     let mut errors = Vec::new();
     let err = |errors: &mut Vec<RowError>, row: usize, column: &str, code, message: String| {
@@ -132,7 +167,7 @@ pub(crate) fn validate(
     let find = |names: &[&str]| header.iter().position(|h| names.contains(&h.as_str()));
     let unit_col = find(&["unit", "division", "单位", "区划代码", "区划"]);
     let period_col = find(&["period", "期间", "统计期"]);
-    let (Some(unit_col), Some(period_col)) = (unit_col, period_col) else {
+    let (Some(unit_col), true) = (unit_col, period_col.is_some() || chosen.is_some()) else {
         return Err(vec![RowError {
             row: 1,
             column: "unit".into(),
@@ -145,7 +180,7 @@ pub(crate) fn validate(
     let mut wide = Vec::new();
     if long.is_none() {
         for (c, h) in header.iter().enumerate() {
-            if c == unit_col || c == period_col || h == "name" || h == "名称" {
+            if c == unit_col || Some(c) == period_col || h == "name" || h == "名称" {
                 continue;
             }
             if columns.iter().any(|k| k == h) {
@@ -184,18 +219,36 @@ pub(crate) fn validate(
                 continue;
             }
         };
-        let period = match Period::parse(cell(period_col)) {
-            Ok(p) => p.to_string(),
-            Err(_) => {
-                err(
-                    &mut errors,
-                    r,
-                    &header[period_col],
-                    "index.period_invalid",
-                    format!("期间「{}」应为 YYYY-MM 或 YYYY-Qn", cell(period_col)),
-                );
-                continue;
-            }
+        let period = match (period_col, chosen) {
+            (None, Some(p)) => p.to_owned(),
+            (None, None) => continue,
+            (Some(pc), _) => match Period::parse(cell(pc)) {
+                Ok(p) if chosen.is_some_and(|c| c != p.to_string()) => {
+                    err(
+                        &mut errors,
+                        r,
+                        &header[pc],
+                        "index.period_mismatch",
+                        format!(
+                            "期间「{}」与所选期间 {} 不一致",
+                            cell(pc),
+                            chosen.unwrap_or_default()
+                        ),
+                    );
+                    continue;
+                }
+                Ok(p) => p.to_string(),
+                Err(_) => {
+                    err(
+                        &mut errors,
+                        r,
+                        &header[pc],
+                        "index.period_invalid",
+                        format!("期间「{}」应为 YYYY-MM 或 YYYY-Qn", cell(pc)),
+                    );
+                    continue;
+                }
+            },
         };
         let cells: Vec<(String, usize, &str)> = match long {
             Some((ic, vc)) => {
@@ -262,20 +315,23 @@ pub(crate) fn validate(
 }
 
 impl App {
-    /// Uploads department figures for index `id`; see the module documentation.
+    /// Uploads department figures for index `id`; see the module documentation. `period`
+    /// (the upload page's choice) fills a missing period column and must match a given one.
     pub async fn import_index_data(
         &self,
         actor: &Actor,
         id: &str,
         bytes: &[u8],
         xlsx: bool,
+        period: Option<&str>,
     ) -> AppResult<DataImport> {
-        if !manages_indices(actor) {
-            return Err(AppError::Forbidden {
-                why: "only the back office and leaders at city or county level upload figures",
-            });
-        }
+        check_manager(actor)?;
         let columns = importable(id)?;
+        let chosen = period
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|p| parse_period(p).map(|p| p.to_string()))
+            .transpose()?;
         let mut units = HashMap::new();
         for level in [Level::County, Level::Township, Level::Community] {
             for (code, name) in self.store.index_units(level).await? {
@@ -294,7 +350,7 @@ impl App {
             Ok(r) => r,
             Err(e) => return Ok(refused(vec![e])),
         };
-        let values = match validate(&rows, &columns, &units) {
+        let values = match validate(&rows, &columns, &units, chosen.as_deref()) {
             Ok(v) => v,
             Err(errors) => return Ok(refused(errors)),
         };
@@ -314,6 +370,50 @@ impl App {
             imported: values.len(),
             version: Some(version),
             errors: vec![],
+        })
+    }
+
+    /// The index's last 50 uploads, newest first, for those who upload.
+    pub async fn index_uploads(&self, actor: &Actor, id: &str) -> AppResult<Vec<IndexUpload>> {
+        check_manager(actor)?;
+        spec(id)?;
+        Ok(self.store.index_uploads(id, 50).await?)
+    }
+
+    /// A CSV to fill in: `unit,name,period` and the index's importable columns, one row per
+    /// county with its code, name and `period`, the values empty.
+    pub async fn index_data_template(
+        &self,
+        actor: &Actor,
+        id: &str,
+        period: &str,
+    ) -> AppResult<String> {
+        check_manager(actor)?;
+        let columns = importable(id)?;
+        let period = parse_period(period)?.to_string();
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let io = |e: csv::Error| AppError::Internal(e.to_string());
+        let mut head = vec!["unit".to_owned(), "name".into(), "period".into()];
+        head.extend(columns.iter().cloned());
+        w.write_record(&head).map_err(io)?;
+        for (code, name) in self.store.index_units(Level::County).await? {
+            let mut row = vec![code, name, period.clone()];
+            row.resize(head.len(), String::new());
+            w.write_record(&row).map_err(io)?;
+        }
+        let bytes = w
+            .into_inner()
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
+    }
+}
+
+fn check_manager(actor: &Actor) -> AppResult<()> {
+    if manages_indices(actor) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden {
+            why: "only the back office and leaders at city or county level upload figures",
         })
     }
 }

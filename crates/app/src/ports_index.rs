@@ -50,6 +50,15 @@ pub struct SyntheticCase {
     pub rating: Option<(i64, i64)>,
 }
 
+/// One department upload, for the list of past uploads.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IndexUpload {
+    pub version: i64,
+    pub rows: i64,
+    pub uploaded_by: String,
+    pub uploaded_at_ms: i64,
+}
+
 /// A published issue as stored.
 #[derive(Debug, Clone)]
 pub struct ReportRecord {
@@ -85,6 +94,8 @@ pub trait IndexStore: Send + Sync {
         at_ms: i64,
         audit: AuditEntry,
     ) -> StoreResult<i64>;
+    /// The index's uploads, newest first, at most `limit`.
+    async fn index_uploads(&self, index_id: &str, limit: i64) -> StoreResult<Vec<IndexUpload>>;
     /// Case counts per community over `[from_ms, to_ms)`.
     async fn case_aggregates(
         &self,

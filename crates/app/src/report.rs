@@ -8,6 +8,7 @@ use crate::error::{AppError, AppResult};
 use crate::index::{
     check_reader, dimension_infos, manages_indices, parse_period, spec, DimensionInfo, ScoredUnit,
 };
+use crate::index_uncertainty::{seed_for, SensitivityInfo, REPORT_RUNS};
 use crate::ports::ReportRecord;
 use crate::App;
 use serde::{Deserialize, Serialize};
@@ -31,6 +32,9 @@ pub struct ReportBody {
     /// Per unit (same order as `units`), its score in each trend period.
     pub trends: Vec<Vec<Option<f64>>>,
     pub summary: Vec<String>,
+    /// How the counties' rank intervals were made; absent in issues published before.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sensitivity: Option<SensitivityInfo>,
 }
 
 /// A published issue.
@@ -60,8 +64,15 @@ fn fmt1(v: f64) -> String {
     format!("{v:.2}")
 }
 
-/// The automatic summary: the leader, the biggest rise and fall, warnings by level.
-pub fn summarise(name: &str, period: &str, units: &[ScoredUnit]) -> Vec<String> {
+/// The automatic summary: the leader, the biggest rise and fall, which rank changes are real
+/// (last period's rank outside this period's rank interval) and warnings by level. Without
+/// intervals (`sens` absent) rank changes are reported as they are.
+pub fn summarise(
+    name: &str,
+    period: &str,
+    units: &[ScoredUnit],
+    sens: Option<&SensitivityInfo>,
+) -> Vec<String> {
     let mut out = Vec::new();
     let scored: Vec<&ScoredUnit> = units.iter().filter(|u| u.score.is_some()).collect();
     let (Some(first), Some(last)) = (scored.first(), scored.last()) else {
@@ -85,7 +96,7 @@ pub fn summarise(name: &str, period: &str, units: &[ScoredUnit]) -> Vec<String> 
             "较上期进步最大的是{}，上升 {} 分{}。",
             up.name,
             fmt1(up.change.unwrap_or(0.0)),
-            rank_note(up.rank_change)
+            rank_note(up)
         ));
     }
     if let Some(down) = moved.last().filter(|u| u.change.unwrap_or(0.0) < 0.0) {
@@ -93,8 +104,11 @@ pub fn summarise(name: &str, period: &str, units: &[ScoredUnit]) -> Vec<String> 
             "较上期下降最多的是{}，下降 {} 分{}。",
             down.name,
             fmt1(-down.change.unwrap_or(0.0)),
-            rank_note(down.rank_change)
+            rank_note(down)
         ));
+    }
+    if sens.is_some() {
+        out.push(real_changes(&scored));
     }
     let count = |lv: &str| {
         units
@@ -116,11 +130,57 @@ pub fn summarise(name: &str, period: &str, units: &[ScoredUnit]) -> Vec<String> 
     out
 }
 
-fn rank_note(rc: Option<i64>) -> String {
-    match rc {
-        Some(n) if n > 0 => format!("，排名上升 {n} 位"),
-        Some(n) if n < 0 => format!("，排名下降 {} 位", -n),
-        _ => String::new(),
+/// Which rank changes lie outside the rank interval, and how many within it.
+fn real_changes(scored: &[&ScoredUnit]) -> String {
+    let changed: Vec<&&ScoredUnit> = scored
+        .iter()
+        .filter(|u| u.rank_change.is_some_and(|n| n != 0))
+        .collect();
+    if changed.is_empty() {
+        return "本期各区市名次与上期相同。".into();
+    }
+    let real: Vec<String> = changed
+        .iter()
+        .filter(|u| u.rank_change_significant == Some(true))
+        .map(|u| {
+            let n = u.rank_change.unwrap_or(0);
+            let dir = if n > 0 { "上升" } else { "下降" };
+            format!("{}（{dir} {} 位）", u.name, n.abs())
+        })
+        .collect();
+    let uncertain = changed.len() - real.len();
+    if real.is_empty() {
+        return format!(
+            "本期 {uncertain} 个区市名次有变化，但均在排名区间之内（在不确定范围内），不能认定名次实质升降。"
+        );
+    }
+    let rest = if uncertain > 0 {
+        format!("；另有 {uncertain} 个区市名次变化在不确定范围内")
+    } else {
+        String::new()
+    };
+    format!(
+        "名次变化显著（上期名次在本期排名区间之外）的有：{}{rest}。",
+        real.join("、")
+    )
+}
+
+fn rank_note(u: &ScoredUnit) -> String {
+    let (n, dir) = match u.rank_change {
+        Some(n) if n > 0 => (n, "上升"),
+        Some(n) if n < 0 => (-n, "下降"),
+        _ => return String::new(),
+    };
+    match (u.rank_change_significant, u.rank_interval) {
+        (Some(true), Some(iv)) => format!(
+            "，排名{dir} {n} 位（上期名次在本期排名区间 {} 之外，变化显著）",
+            iv.label()
+        ),
+        (Some(false), Some(iv)) => format!(
+            "，排名{dir} {n} 位，但上期名次仍在本期排名区间 {} 之内，在不确定范围内",
+            iv.label()
+        ),
+        _ => format!("，排名{dir} {n} 位"),
     }
 }
 
@@ -134,7 +194,10 @@ impl App {
         }
         let spec = spec(id)?;
         let p = parse_period(period)?;
-        let units = self.compute_index(spec, p, Level::County).await?;
+        let sens = SensitivityInfo::new(spec, REPORT_RUNS, seed_for(&spec.id, &p.to_string()));
+        let units = self
+            .compute_index(spec, p, Level::County, Some(sens.clone()))
+            .await?;
         let codes: Vec<String> = units.iter().map(|u| u.unit.clone()).collect();
         let mut periods: Vec<Period> = vec![p];
         while periods.len() < TREND_PERIODS {
@@ -161,8 +224,9 @@ impl App {
             index_name: spec.name.clone(),
             period: period.clone(),
             dimensions: dimension_infos(spec),
-            summary: summarise(&spec.name, &period, &units),
+            summary: summarise(&spec.name, &period, &units, Some(&sens)),
             units,
+            sensitivity: Some(sens),
             trend_periods,
             trends,
         };

@@ -6,7 +6,7 @@ use crate::{run, Db};
 use async_trait::async_trait;
 use std::collections::BTreeMap;
 use zhili_app::ports::{
-    CaseAggregate, IndexStore, NewIndexValue, ReportRecord, StoreResult, SyntheticCase,
+    CaseAggregate, IndexStore, IndexUpload, NewIndexValue, ReportRecord, StoreResult, SyntheticCase,
 };
 use zhili_domain::{AuditEntry, Level};
 
@@ -138,6 +138,31 @@ impl IndexStore for Db {
                 append_audit!(tx, audit);
                 version
             }))
+        })
+        .await
+    }
+
+    async fn index_uploads(&self, index_id: &str, limit: i64) -> StoreResult<Vec<IndexUpload>> {
+        run(async {
+            let rows: Vec<(i64, i64, String, i64)> = on_read!(self, |p| {
+                sqlx::query_as(
+                    "SELECT version, rows, uploaded_by, uploaded_at FROM index_uploads \
+                     WHERE index_id = $1 ORDER BY version DESC LIMIT $2",
+                )
+                .bind(index_id)
+                .bind(limit)
+                .fetch_all(p)
+                .await?
+            });
+            Ok(rows
+                .into_iter()
+                .map(|r| IndexUpload {
+                    version: r.0,
+                    rows: r.1,
+                    uploaded_by: r.2,
+                    uploaded_at_ms: r.3,
+                })
+                .collect())
         })
         .await
     }

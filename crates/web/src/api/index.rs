@@ -11,12 +11,14 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::json;
 use zhili_app::index::{month_of, IndexSummary, ScoredUnit};
-use zhili_app::report::ReportEntry;
+use zhili_app::report::{ReportEntry, ReportIssue};
 
 #[derive(Deserialize)]
 pub struct ScoreQuery {
     period: Option<String>,
     level: Option<String>,
+    /// Runs of the sensitivity: each unit then carries its `rank_interval`.
+    sensitivity: Option<String>,
 }
 
 pub async fn list_indices(
@@ -36,9 +38,19 @@ pub async fn scores(
         .period
         .filter(|p| !p.is_empty())
         .unwrap_or_else(|| month_of(s.app.now_ms()).to_string());
+    let runs = match q.sensitivity.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(raw) => Some(raw.parse::<usize>().map_err(|_| {
+            zhili_app::AppError::from(zhili_domain::ParseError::new(
+                "sensitivity",
+                "index.sensitivity_invalid",
+                format!("模拟次数应为正整数，收到「{raw}」"),
+            ))
+        })?),
+    };
     Ok(Json(
         s.app
-            .index_scores(&u.actor, &id, &period, q.level.as_deref())
+            .index_scores_with_intervals(&u.actor, &id, &period, q.level.as_deref(), runs)
             .await?,
     ))
 }
@@ -52,18 +64,31 @@ pub fn is_xlsx(headers: &HeaderMap, body: &[u8]) -> bool {
     ct.contains("spreadsheetml") || ct.contains("ms-excel") || body.starts_with(b"PK\x03\x04")
 }
 
-/// A CSV or XLSX upload: 200 `{imported, version}` or 422 `{errors: [{row, column, code,
+#[derive(Deserialize)]
+pub struct UploadQuery {
+    /// Fills a missing period column; a given one must match it.
+    period: Option<String>,
+}
+
+/// A CSV or XLSX upload (`?period=` optional): 200 `{imported, version}` or 422 `{errors: [{row, column, code,
 /// message}]}` with nothing written.
 pub async fn upload(
     State(s): State<AppState>,
     u: ApiUser,
     Path(id): Path<String>,
+    Query(q): Query<UploadQuery>,
     headers: HeaderMap,
     body: Bytes,
 ) -> ApiResult<Response> {
     let r = s
         .app
-        .import_index_data(&u.actor, &id, &body, is_xlsx(&headers, &body))
+        .import_index_data(
+            &u.actor,
+            &id,
+            &body,
+            is_xlsx(&headers, &body),
+            q.period.as_deref(),
+        )
         .await?;
     if r.errors.is_empty() {
         return Ok(Json(json!({"imported": r.imported, "version": r.version})).into_response());
@@ -91,6 +116,16 @@ pub async fn list_reports(
     u: ApiUser,
 ) -> ApiResult<Json<Vec<ReportEntry>>> {
     Ok(Json(s.app.reports(&u.actor).await?))
+}
+
+/// One issue as stored: `{index_id, issue_no, period, title, published_by, published_at_ms,
+/// body: {units: [{…, rank_interval, rank_change_significant}], summary, sensitivity, …}}`.
+pub async fn report(
+    State(s): State<AppState>,
+    u: ApiUser,
+    Path((index, n)): Path<(String, i64)>,
+) -> ApiResult<Json<ReportIssue>> {
+    Ok(Json(s.app.report(&u.actor, &index, n).await?))
 }
 
 pub async fn publish(

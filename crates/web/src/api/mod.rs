@@ -86,6 +86,7 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/reports",
             get(index::list_reports).post(index::publish),
         )
+        .route("/api/v1/reports/{index}/{n}", get(index::report))
         .route("/api/v1/notifications", get(notice::list_notices))
         .route("/api/v1/notifications/read", post(notice::mark_read))
         .route("/api/v1/grids", get(registry::grids))

@@ -21,6 +21,7 @@ mod portal_track;
 mod qr;
 mod registry;
 mod report;
+mod report_data;
 mod report_xlsx;
 mod workbench;
 
@@ -62,6 +63,13 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/dashboard", get(dashboard::dashboard))
         .route("/reports", get(report::reports).post(report::publish))
+        .route(
+            "/reports/data",
+            get(report_data::data_page)
+                .post(report_data::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(32 * 1024 * 1024)),
+        )
+        .route("/reports/data/template.csv", get(report_data::template))
         .route("/reports/{index}/{n}", get(report::report))
         .route("/grid", get(grid::grid_page))
         .route("/map", get(map::map_page))

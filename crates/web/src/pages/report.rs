@@ -161,6 +161,9 @@ struct ReportPage {
     zone_note: String,
     dims: Vec<String>,
     trend_span: String,
+    /// Whether the issue holds rank intervals (issues published before do not).
+    has_intervals: bool,
+    sensitivity_note: String,
     rows: Vec<Row>,
     dim_charts: Vec<(String, String)>,
     warnings: Vec<WarnRow>,
@@ -174,6 +177,12 @@ struct Row {
     score: String,
     change: String,
     rank_change: String,
+    /// 「3–6」 and the median, or empty.
+    interval: String,
+    median: String,
+    /// `real` (变化显著) or `uncertain` (在不确定范围内) with its label, or empty.
+    change_class: &'static str,
+    change_label: &'static str,
     dims: Vec<String>,
     spark: String,
     levels: Vec<(String, String)>,
@@ -245,6 +254,21 @@ fn issue_page(issue: ReportIssue, nav: Option<Nav>) -> ReportPage {
                 Some(n) if n < 0 => format!("↓{}", -n),
                 Some(_) => "—".into(),
                 None => "".into(),
+            },
+            interval: u.rank_interval.map(|i| i.label()).unwrap_or_default(),
+            median: u
+                .rank_interval
+                .map(|i| i.median.to_string())
+                .unwrap_or_default(),
+            change_class: match u.rank_change_significant {
+                Some(true) => "real",
+                Some(false) => "uncertain",
+                None => "",
+            },
+            change_label: match u.rank_change_significant {
+                Some(true) => "变化显著",
+                Some(false) => "在不确定范围内",
+                None => "",
             },
             dims: b
                 .dimensions
@@ -326,6 +350,12 @@ fn issue_page(issue: ReportIssue, nav: Option<Nav>) -> ReportPage {
             (Some(a), _) => a.clone(),
             _ => String::new(),
         },
+        has_intervals: b.units.iter().any(|u| u.rank_interval.is_some()),
+        sensitivity_note: b
+            .sensitivity
+            .as_ref()
+            .map(|i| i.explain_zh())
+            .unwrap_or_default(),
         rows,
         dim_charts,
         warnings: std::mem::take(&mut warnings),

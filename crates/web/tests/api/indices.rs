@@ -6,9 +6,9 @@ use crate::helpers::{items, spawn_all, TestApp};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-const COLUMNS: &str = "population,criminal_cases,valid_police_calls,fraud_cases,fraud_losses,fires,traffic_deaths,hazards_found,hazards_fixed,opinion_incidents,key_place_coverage";
+pub(crate) const COLUMNS: &str = "population,criminal_cases,valid_police_calls,fraud_cases,fraud_losses,fires,traffic_deaths,hazards_found,hazards_fixed,opinion_incidents,key_place_coverage";
 
-async fn counties(t: &TestApp, token: &str) -> Vec<String> {
+pub(crate) async fn counties(t: &TestApp, token: &str) -> Vec<String> {
     let (s, b) = t
         .get(token, "/api/v1/divisions?level=county&page_size=50")
         .await;
@@ -41,7 +41,7 @@ fn safety_csv(codes: &[String], periods: &[&str]) -> String {
     out
 }
 
-async fn upload(t: &TestApp, token: &str, id: &str, csv: &str) -> (StatusCode, Value) {
+pub(crate) async fn upload(t: &TestApp, token: &str, id: &str, csv: &str) -> (StatusCode, Value) {
     let resp = t
         .http
         .post(t.url(&format!("/api/v1/indices/{id}/data")))
@@ -54,7 +54,7 @@ async fn upload(t: &TestApp, token: &str, id: &str, csv: &str) -> (StatusCode, V
     (resp.status(), resp.json().await.unwrap_or(Value::Null))
 }
 
-async fn page(t: &TestApp, token: &str, path: &str) -> (StatusCode, String) {
+pub(crate) async fn page(t: &TestApp, token: &str, path: &str) -> (StatusCode, String) {
     let resp = t
         .http
         .get(t.url(path))

@@ -16,4 +16,6 @@ mod portal;
 mod registry;
 mod registry_links;
 mod registry_pages;
+mod report_data;
+mod report_intervals;
 mod users;
