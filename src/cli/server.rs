@@ -177,6 +177,9 @@ async fn run_server(app: &App, a: ServeArgs) -> Result<ExitCode> {
     };
     let janitor = tokio::spawn(purge_sessions(app.clone()));
     let scanner = tokio::spawn(scan_deadlines(app.clone()));
+    let sender = zhili_web::webhook::HttpSender::new().map_err(anyhow::Error::msg)?;
+    // Stopped with the server: a delivery cut short is sent again at the next start.
+    let hooks = app.spawn_webhooks(std::sync::Arc::new(sender));
     // Install the signal handlers before announcing the address, so a SIGTERM sent as soon as
     // the server says it listens already shuts it down gracefully.
     let shutdown = shutdown_signal()?;
@@ -184,6 +187,7 @@ async fn run_server(app: &App, a: ServeArgs) -> Result<ExitCode> {
     zhili_web::serve(listener, state, shutdown).await?;
     janitor.abort();
     scanner.abort();
+    hooks.stop();
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
 }

@@ -4,6 +4,7 @@
 
 pub use crate::ports_index::*;
 pub use crate::ports_registry::*;
+pub use crate::ports_webhook::*;
 use async_trait::async_trait;
 use thiserror::Error;
 use zhili_domain::case::{
@@ -234,6 +235,7 @@ pub trait Store:
     + NoticeStore
     + RegistryStore
     + IndexStore
+    + WebhookStore
 {
     /// `sqlite` or `postgres`, for logs and the health page.
     fn backend(&self) -> &'static str;

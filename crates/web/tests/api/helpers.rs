@@ -12,24 +12,31 @@ pub struct TestApp {
     pub base: String,
     pub http: reqwest::Client,
     pub admin: String,
+    /// The application behind the server (to start background loops on it).
+    pub app: App,
     _db: TestDb,
     _files: tempfile::TempDir,
     _shutdown: tokio::sync::oneshot::Sender<()>,
 }
 
 pub async fn spawn_all() -> Vec<TestApp> {
+    spawn_all_with(Settings::default).await
+}
+
+/// As `spawn_all`, with settings of the test's own (the attachments directory is added).
+pub async fn spawn_all_with(settings: impl Fn() -> Settings) -> Vec<TestApp> {
     let mut v = Vec::new();
     for t in TestDb::all().await {
-        v.push(spawn(t).await);
+        v.push(spawn(t, settings()).await);
     }
     v
 }
 
-async fn spawn(t: TestDb) -> TestApp {
+async fn spawn(t: TestDb, settings: Settings) -> TestApp {
     let files = tempfile::tempdir().unwrap();
     let settings = Settings {
         attachments_dir: Some(files.path().to_path_buf()),
-        ..Settings::default()
+        ..settings
     };
     let app = App::new(t.db.clone(), Arc::new(SystemClock), settings);
     let operator =
@@ -39,7 +46,7 @@ async fn spawn(t: TestDb) -> TestApp {
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let state = AppState {
-        app,
+        app: app.clone(),
         secure_cookies: false,
         portal_limit: std::sync::Arc::new(zhili_web::limit::RateLimiter::portal()),
     };
@@ -55,6 +62,7 @@ async fn spawn(t: TestDb) -> TestApp {
         base,
         http,
         admin: String::new(),
+        app,
         _db: t,
         _files: files,
         _shutdown: tx,
@@ -64,6 +72,11 @@ async fn spawn(t: TestDb) -> TestApp {
 }
 
 impl TestApp {
+    /// The database the server runs on (a second `App` on it plays a restarted server).
+    pub fn db(&self) -> Arc<zhili_store::Db> {
+        self._db.db.clone()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }

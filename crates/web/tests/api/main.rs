@@ -16,3 +16,4 @@ mod registry;
 mod registry_links;
 mod registry_pages;
 mod users;
+mod webhook;
