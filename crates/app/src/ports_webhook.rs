@@ -140,8 +140,11 @@ pub trait WebhookStore: Send + Sync {
         lease_until_ms: i64,
         limit: i64,
     ) -> StoreResult<Vec<ClaimedDelivery>>;
-    /// Log an attempt and set the delivery's state, in one transaction.
-    async fn record_attempt(&self, a: &AttemptRecord, outcome: &AttemptOutcome) -> StoreResult<()>;
+    /// Log attempts and set their deliveries' states, all in one transaction.
+    async fn record_attempts(
+        &self,
+        attempts: &[(AttemptRecord, AttemptOutcome)],
+    ) -> StoreResult<()>;
     /// A subscription's latest deliveries, newest first, each with its attempts.
     async fn deliveries(
         &self,

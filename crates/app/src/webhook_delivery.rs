@@ -192,8 +192,15 @@ impl App {
 
     async fn deliver_loop(&self, sender: Arc<dyn WebhookSender>) {
         let limit = self.settings.webhooks.concurrency.max(1);
-        let mut flying: JoinSet<()> = JoinSet::new();
+        let mut flying: JoinSet<(AttemptRecord, AttemptOutcome)> = JoinSet::new();
+        let mut done = Vec::new();
         loop {
+            // Every attempt that finished since the last round, in one transaction. If this
+            // fails (or the loop stops first), the leases run out and they are sent again.
+            if let Err(e) = self.store.record_attempts(&done).await {
+                tracing::warn!(error = %e, n = done.len(), "webhook attempts not recorded");
+            }
+            done.clear();
             let free = limit - flying.len();
             if free > 0 {
                 match self.claim_webhooks(free as i64).await {
@@ -207,7 +214,12 @@ impl App {
                 }
             }
             tokio::select! {
-                Some(_) = flying.join_next(), if !flying.is_empty() => {}
+                Some(r) = flying.join_next(), if !flying.is_empty() => {
+                    done.extend(r.ok());
+                    while let Some(r) = flying.try_join_next() {
+                        done.extend(r.ok());
+                    }
+                }
                 _ = tokio::time::sleep(self.poll()) => {}
             }
         }
@@ -221,8 +233,12 @@ impl App {
             .await?)
     }
 
-    /// Send one claimed delivery and record the attempt.
-    async fn attempt(&self, c: ClaimedDelivery, sender: &dyn WebhookSender) {
+    /// Send one claimed delivery; answers the attempt for the log and what it came to.
+    async fn attempt(
+        &self,
+        c: ClaimedDelivery,
+        sender: &dyn WebhookSender,
+    ) -> (AttemptRecord, AttemptOutcome) {
         let cfg = &self.settings.webhooks;
         let at_ms = self.now_ms();
         let started = Instant::now();
@@ -267,9 +283,6 @@ impl App {
             error,
             duration_ms: started.elapsed().as_millis() as i64,
         };
-        if let Err(e) = self.store.record_attempt(&record, &outcome).await {
-            // The lease runs out and the delivery is sent again: at-least-once holds.
-            tracing::warn!(error = %e, delivery = c.id, "webhook attempt not recorded");
-        }
+        (record, outcome)
     }
 }

@@ -274,6 +274,16 @@ impl WebhookStore for Db {
         limit: i64,
     ) -> StoreResult<Vec<ClaimedDelivery>> {
         run(async {
+            // Look before taking the write lock: an idle outbox costs a read, not a write.
+            let due: Option<i64> = on_read!(self, |p| sqlx::query_scalar(
+                "SELECT id FROM webhook_outbox WHERE state = 'pending' AND next_at <= $1 LIMIT 1"
+            )
+            .bind(now_ms)
+            .fetch_optional(p)
+            .await?);
+            if due.is_none() {
+                return Ok(Vec::new());
+            }
             Ok(on_write!(self, |tx| {
                 let sql = format!(
                     "UPDATE webhook_outbox SET next_at = $1, attempts = attempts + 1 WHERE id IN \
@@ -319,9 +329,15 @@ impl WebhookStore for Db {
         .await
     }
 
-    async fn record_attempt(&self, a: &AttemptRecord, outcome: &AttemptOutcome) -> StoreResult<()> {
+    async fn record_attempts(
+        &self,
+        attempts: &[(AttemptRecord, AttemptOutcome)],
+    ) -> StoreResult<()> {
+        if attempts.is_empty() {
+            return Ok(());
+        }
         run(async {
-            on_write!(self, |tx| {
+            on_write!(self, |tx| for (a, outcome) in attempts {
                 sqlx::query(
                     "INSERT INTO webhook_attempts (outbox_id, attempt, at, status_code, error, duration_ms) VALUES ($1, $2, $3, $4, $5, $6)",
                 )
