@@ -529,3 +529,84 @@ async fn a_restart_in_the_middle_of_deliveries_loses_nothing_and_a_receiver_dedu
         }
     }
 }
+
+#[tokio::test]
+async fn the_webhook_page_adds_a_subscription_shows_its_secret_once_and_lists_deliveries() {
+    for app in spawn_all_with(fast).await {
+        let recv = Receiver::start().await;
+        let session = app.page_login("sysadmin", "zhili-demo").await;
+        let page = app.page(&session, "/admin/webhooks").await;
+        assert_eq!(page.status(), StatusCode::OK, "{}", app.label);
+        let html = page.text().await.unwrap();
+        assert!(html.contains("外部推送") && html.contains("还没有订阅"));
+        let csrf = hidden(&html, "csrf");
+        let r = post_form(
+            &app,
+            &session,
+            "/admin/webhooks",
+            &[
+                ("csrf", csrf.as_str()),
+                ("name", "区综治平台"),
+                ("url", &recv.url("/page")),
+                ("division", TOWN),
+                ("events", "case.created"),
+                ("secret", ""),
+            ],
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::OK);
+        let html = r.text().await.unwrap();
+        assert!(
+            html.contains("已添加订阅「区综治平台」") && html.contains("只显示这一次"),
+            "{html}"
+        );
+        let _hooks = app.app.spawn_webhooks(sender());
+        let clerk = app.user("clerk", "window_clerk", TOWN).await;
+        new_case(&app, &clerk, "页面上看推送").await;
+        eventually("the receiver hears of the case", || {
+            !recv.hits("/page").is_empty()
+        })
+        .await;
+        let mut html = String::new();
+        for _ in 0..100 {
+            html = app
+                .page(&session, "/admin/webhooks")
+                .await
+                .text()
+                .await
+                .unwrap();
+            if html.contains("已送达") {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(
+            html.contains("已送达") && html.contains("case.created"),
+            "{html}"
+        );
+        assert!(
+            !html.contains("只显示这一次"),
+            "the secret is not shown again"
+        );
+        // A bad address is refused with its reason, and nothing is added.
+        let r = post_form(
+            &app,
+            &session,
+            "/admin/webhooks",
+            &[
+                ("csrf", csrf.as_str()),
+                ("name", "坏地址"),
+                ("url", "ftp://x"),
+                ("division", TOWN),
+                ("events", "*"),
+            ],
+        )
+        .await;
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(r.text().await.unwrap().contains("接收地址无效"));
+        // Others' roles get no page.
+        let clerk_session = app.page_login("clerk", "Acc-pass-12345").await;
+        let r = app.page(&clerk_session, "/admin/webhooks").await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    }
+}
