@@ -187,7 +187,7 @@ async fn run_server(app: &App, a: ServeArgs) -> Result<ExitCode> {
     zhili_web::serve(listener, state, shutdown).await?;
     janitor.abort();
     scanner.abort();
-    hooks.stop();
+    hooks.shutdown().await;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
 }

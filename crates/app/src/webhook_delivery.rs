@@ -115,6 +115,14 @@ impl WebhookWorkers {
         self.dispatcher.abort();
         self.deliverer.abort();
     }
+
+    /// Stop and wait until both loops are gone, so no transaction of theirs is left open
+    /// (a test then drops its database; a server then closes its pool).
+    pub async fn shutdown(mut self) {
+        self.stop();
+        let _ = (&mut self.dispatcher).await;
+        let _ = (&mut self.deliverer).await;
+    }
 }
 
 impl Drop for WebhookWorkers {
