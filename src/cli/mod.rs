@@ -13,6 +13,7 @@ mod index;
 mod registry_import;
 mod report;
 mod server;
+mod webhook;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
@@ -54,6 +55,8 @@ pub struct Args {
     /// Log as JSON lines (for collectors) instead of text.
     #[arg(long, global = true, env = "ZHILI_LOG_JSON")]
     pub log_json: bool,
+    #[command(flatten)]
+    pub webhooks: webhook::WebhookArgs,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -142,6 +145,8 @@ pub async fn run(args: Args) -> Result<ExitCode> {
         Command::Index(c) => return index::index(c),
         _ => args,
     };
+    // Checked before the database is touched: a bad flag changes nothing.
+    let webhooks = args.webhooks.settings()?;
     let url = match &args.database_url {
         Some(raw) => DatabaseUrl::parse(raw)?,
         None => DatabaseUrl::sqlite_in(&args.data_dir),
@@ -154,6 +159,7 @@ pub async fn run(args: Args) -> Result<ExitCode> {
     tracing::info!(database = %url.redacted(), "database ready");
     let mut settings = Settings {
         attachments_dir: Some(args.data_dir.join("attachments")),
+        webhooks,
         ..Settings::default()
     };
     let custom = args.data_dir.join("deadlines.csv");

@@ -186,6 +186,9 @@ async fn run_server(app: &App, a: ServeArgs) -> Result<ExitCode> {
             tracing::warn!(error = %e, "grid index not built");
         }
     });
+    let sender = zhili_web::webhook::HttpSender::new().map_err(anyhow::Error::msg)?;
+    // Stopped with the server: a delivery cut short is sent again at the next start.
+    let hooks = app.spawn_webhooks(std::sync::Arc::new(sender));
     // Install the signal handlers before announcing the address, so a SIGTERM sent as soon as
     // the server says it listens already shuts it down gracefully.
     let shutdown = shutdown_signal()?;
@@ -194,6 +197,7 @@ async fn run_server(app: &App, a: ServeArgs) -> Result<ExitCode> {
     janitor.abort();
     scanner.abort();
     alerts.abort();
+    hooks.shutdown().await;
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
 }

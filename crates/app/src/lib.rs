@@ -36,12 +36,15 @@ pub mod ports;
 mod ports_feed;
 mod ports_index;
 mod ports_registry;
+mod ports_webhook;
 pub mod registry;
 pub mod registry_import;
 pub mod report;
 pub mod routing_admin;
 pub mod user;
 pub mod vault;
+pub mod webhook;
+pub mod webhook_delivery;
 
 use std::sync::Arc;
 
@@ -68,6 +71,8 @@ pub struct Settings {
     /// The registry's keys (see `vault.rs`); `None` makes a random one that lives as long as
     /// the process (tests), so the binary always supplies one.
     pub vault: Option<vault::Vault>,
+    /// Outbound webhooks: retries, leases, timeouts (see `docs/webhooks.md`).
+    pub webhooks: webhook_delivery::WebhookSettings,
 }
 
 impl Default for Settings {
@@ -80,6 +85,7 @@ impl Default for Settings {
             attachments_dir: None,
             deadlines: zhili_domain::deadline::default_deadlines(),
             vault: None,
+            webhooks: Default::default(),
         }
     }
 }

@@ -5,6 +5,7 @@
 pub use crate::ports_feed::*;
 pub use crate::ports_index::*;
 pub use crate::ports_registry::*;
+pub use crate::ports_webhook::*;
 use async_trait::async_trait;
 use thiserror::Error;
 use zhili_domain::case::{
@@ -236,6 +237,7 @@ pub trait Store:
     + RegistryStore
     + IndexStore
     + FeedStore
+    + WebhookStore
 {
     /// `sqlite` or `postgres`, for logs and the health page.
     fn backend(&self) -> &'static str;

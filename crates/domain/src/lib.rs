@@ -22,6 +22,7 @@ pub mod role;
 pub mod routing;
 pub mod scope;
 pub mod user;
+pub mod webhook;
 
 pub use audit::{AuditEntry, AuditRecord, ChainBreak, Outcome};
 pub use division::{Division, DivisionCode, DivisionKind, Level, LevelCounts};

@@ -89,6 +89,7 @@ mod session;
 mod taxonomy;
 mod url;
 mod user;
+mod webhook;
 
 pub mod testing;
 

@@ -14,6 +14,8 @@ use zhili_store::Db;
 
 #[path = "store_index/mod.rs"]
 mod index;
+#[path = "store_webhook/mod.rs"]
+mod webhook;
 
 const T0: i64 = 1_790_000_000_000;
 

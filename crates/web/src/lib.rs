@@ -7,6 +7,7 @@ pub mod extract;
 pub mod limit;
 pub mod pages;
 pub mod svg;
+pub mod webhook;
 
 use axum::http::{header, HeaderValue};
 use axum::routing::get;

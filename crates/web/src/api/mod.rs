@@ -12,9 +12,10 @@ mod org;
 mod registry;
 mod routing;
 mod user;
+mod webhook;
 
 use crate::AppState;
-use axum::routing::{get, post, put};
+use axum::routing::{delete, get, post, put};
 use axum::Router;
 use serde::Deserialize;
 use zhili_domain::Page;
@@ -106,6 +107,15 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/api/v1/import/{kind}",
             post(registry::import).layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024)),
+        )
+        .route(
+            "/api/v1/webhooks",
+            get(webhook::list_webhooks).post(webhook::add_webhook),
+        )
+        .route("/api/v1/webhooks/{id}", delete(webhook::remove_webhook))
+        .route(
+            "/api/v1/webhooks/{id}/deliveries",
+            get(webhook::list_deliveries),
         )
         .route("/api/v1/audit", get(audit::list_audit))
         .route("/api/v1/audit/verify", get(audit::verify_audit))

@@ -23,6 +23,7 @@ mod registry;
 mod report;
 mod report_data;
 mod report_xlsx;
+mod webhook;
 mod workbench;
 
 use crate::error::describe;
@@ -47,6 +48,14 @@ pub fn routes() -> Router<AppState> {
             get(admin::users_page).post(admin::create_user),
         )
         .route("/audit", get(admin::audit_page))
+        .route(
+            "/admin/webhooks",
+            get(webhook::webhooks_page).post(webhook::add_webhook),
+        )
+        .route(
+            "/admin/webhooks/{id}/remove",
+            axum::routing::post(webhook::remove_webhook),
+        )
         .route("/admin/qr/{code}", get(qr::poster))
         .merge(portal::routes())
         .route("/work", get(workbench::workbench))
@@ -120,6 +129,8 @@ pub struct Nav {
     pub csrf: String,
     pub users: bool,
     pub audit: bool,
+    /// Manages the webhooks (外部推送): system admins.
+    pub webhooks: bool,
     /// Reads cases (and their statistics, 统计分析): every role but the three admin duties.
     pub cases: bool,
     /// Registers cases (the intake form).
@@ -143,6 +154,7 @@ impl Nav {
             csrf: u.csrf.clone(),
             users: user.role.manages_users(),
             audit: user.role.reads_audit(),
+            webhooks: user.role == zhili_domain::Role::SystemAdmin,
             cases: !user.role.is_admin_duty(),
             intake: zhili_app::case::registers(user.role),
             registry: zhili_app::registry::reads_registry(user.role),

@@ -20,18 +20,23 @@ pub struct TestApp {
 }
 
 pub async fn spawn_all() -> Vec<TestApp> {
+    spawn_all_with(Settings::default).await
+}
+
+/// As `spawn_all`, with settings of the test's own (the attachments directory is added).
+pub async fn spawn_all_with(settings: impl Fn() -> Settings) -> Vec<TestApp> {
     let mut v = Vec::new();
     for t in TestDb::all().await {
-        v.push(spawn(t).await);
+        v.push(spawn(t, settings()).await);
     }
     v
 }
 
-async fn spawn(t: TestDb) -> TestApp {
+async fn spawn(t: TestDb, settings: Settings) -> TestApp {
     let files = tempfile::tempdir().unwrap();
     let settings = Settings {
         attachments_dir: Some(files.path().to_path_buf()),
-        ..Settings::default()
+        ..settings
     };
     let app = App::new(t.db.clone(), Arc::new(SystemClock), settings);
     let operator =
@@ -72,6 +77,11 @@ pub fn operator() -> zhili_app::Actor {
 }
 
 impl TestApp {
+    /// The database the server runs on (a second `App` on it plays a restarted server).
+    pub fn db(&self) -> Arc<zhili_store::Db> {
+        self.db.db.clone()
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }

@@ -19,3 +19,4 @@ mod registry_pages;
 mod report_data;
 mod report_intervals;
 mod users;
+mod webhook;
