@@ -2,6 +2,7 @@
 //! SQLite and PostgreSQL; tests can implement them in memory. Every write that changes the
 //! organisation or accounts takes the `AuditEntry` describing it and commits both together.
 
+pub use crate::ports_idempotency::*;
 pub use crate::ports_index::*;
 pub use crate::ports_registry::*;
 use async_trait::async_trait;
@@ -234,6 +235,7 @@ pub trait Store:
     + NoticeStore
     + RegistryStore
     + IndexStore
+    + IdempotencyStore
 {
     /// `sqlite` or `postgres`, for logs and the health page.
     fn backend(&self) -> &'static str;

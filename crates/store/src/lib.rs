@@ -77,6 +77,7 @@ mod case;
 mod case_query;
 mod dialect;
 mod division;
+mod idempotency;
 mod index;
 mod notice;
 mod org;

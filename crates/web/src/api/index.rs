@@ -1,6 +1,7 @@
 //! Indices and reports: `/api/v1/indices…`, `/api/v1/reports`.
 
 use crate::error::ApiResult;
+use crate::error::ErrorBody;
 use crate::extract::ApiUser;
 use crate::AppState;
 use axum::body::Bytes;
@@ -10,15 +11,26 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
 use zhili_app::index::{month_of, IndexSummary, ScoredUnit};
 use zhili_app::report::ReportEntry;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ScoreQuery {
+    /// 期间：YYYY-MM 或 YYYY-Qn（默认为本月）
     period: Option<String>,
+    /// 层级：county、township、community
     level: Option<String>,
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/indices", tag = "indices", summary = "可查看的综合指数",
+    responses(
+        (status = 200, description = "指数（id、名称、指标）", body = Vec<Object>),
+        (status = 403, description = "无权查看", body = ErrorBody),
+    ),
+)]
 pub async fn list_indices(
     State(s): State<AppState>,
     u: ApiUser,
@@ -26,6 +38,15 @@ pub async fn list_indices(
     Ok(Json(s.app.indices(&u.actor).await?))
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/indices/{id}/scores", tag = "indices", summary = "指数得分、排名与环比",
+    params(("id" = String, Path, description = "指数 ID，如 `ping_an`"), ScoreQuery),
+    responses(
+        (status = 200, description = "各单位得分", body = Vec<Object>),
+        (status = 404, description = "指数不存在", body = ErrorBody),
+        (status = 422, description = "期间或层级有误", body = ErrorBody),
+    ),
+)]
 pub async fn scores(
     State(s): State<AppState>,
     u: ApiUser,
@@ -54,6 +75,17 @@ pub fn is_xlsx(headers: &HeaderMap, body: &[u8]) -> bool {
 
 /// A CSV or XLSX upload: 200 `{imported, version}` or 422 `{errors: [{row, column, code,
 /// message}]}` with nothing written.
+#[utoipa::path(
+    post, path = "/api/v1/indices/{id}/data", tag = "indices", summary = "部门上报指标数据（CSV 或 XLSX，整份校验）",
+    params(("id" = String, Path, description = "指数 ID")),
+    request_body(content = Vec<u8>, description = "CSV（UTF-8）或 XLSX 文件内容，至多 20 MB", content_type = "text/csv"),
+    responses(
+        (status = 200, description = "`{\"imported\": n, \"version\": v}`", body = Object),
+        (status = 403, description = "无权上报", body = ErrorBody),
+        (status = 404, description = "指数不存在", body = ErrorBody),
+        (status = 422, description = "`index.data_invalid`：`errors` 列出每处错误的行、列与原因，未写入任何数据", body = Object),
+    ),
+)]
 pub async fn upload(
     State(s): State<AppState>,
     u: ApiUser,
@@ -80,12 +112,21 @@ pub async fn upload(
         .into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct PublishRequest {
+    /// 指数 ID
     index: String,
+    /// 期间：YYYY-MM 或 YYYY-Qn
     period: String,
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/reports", tag = "reports", summary = "已发布的指数报告",
+    responses(
+        (status = 200, description = "报告（指数、期号、期间、标题、发布时间）", body = Vec<Object>),
+        (status = 403, description = "无权查看", body = ErrorBody),
+    ),
+)]
 pub async fn list_reports(
     State(s): State<AppState>,
     u: ApiUser,
@@ -93,6 +134,16 @@ pub async fn list_reports(
     Ok(Json(s.app.reports(&u.actor).await?))
 }
 
+#[utoipa::path(
+    post, path = "/api/v1/reports", tag = "reports", summary = "发布一期指数报告（计算一次，永久保存）",
+    request_body = PublishRequest,
+    responses(
+        (status = 201, description = "`{\"index\", \"issue_no\", \"url\"}`", body = Object),
+        (status = 403, description = "无权发布", body = ErrorBody),
+        (status = 404, description = "指数不存在", body = ErrorBody),
+        (status = 422, description = "期间有误", body = ErrorBody),
+    ),
+)]
 pub async fn publish(
     State(s): State<AppState>,
     u: ApiUser,
