@@ -48,7 +48,7 @@ impl From<Attachment> for AttachmentResponse {
 #[utoipa::path(
     post, path = "/api/v1/cases/{id}/attachments", tag = "attachments", summary = "上传附件（请求体即文件内容，至多 10 MB）",
     params(("id" = i64, Path, description = "案件 ID"), UploadQuery),
-    request_body(content = Vec<u8>, description = "文件内容；`Content-Type` 须与内容相符（PDF、JPEG、PNG、Office 文档等）", content_type = "application/octet-stream"),
+    request_body(content = Vec<u8>, description = "文件内容；`Content-Type` 须与内容相符（JPEG、PNG 或 PDF）", content_type = "application/octet-stream"),
     responses(
         (status = 201, description = "已上传", body = AttachmentResponse),
         (status = 403, description = "无权上传", body = ErrorBody),
