@@ -115,7 +115,10 @@ impl Release {
             return resp;
         };
         let status = resp.status();
-        if !(status.is_success() || status.is_client_error()) {
+        // A 401 means the key's principal was not one after all (an unknown `X-Api-Key`):
+        // nothing to remember.
+        let completed = status.is_success() || status.is_client_error();
+        if !completed || status == StatusCode::UNAUTHORIZED {
             release(&self.app, &scope).await;
             return resp;
         }

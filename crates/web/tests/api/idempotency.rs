@@ -180,6 +180,19 @@ async fn a_refused_request_is_replayed_as_refused_and_anonymous_requests_ignore_
         assert_eq!((one.status, two.status), (StatusCode::OK, StatusCode::OK));
         assert!(!two.replayed);
         assert_ne!(one.json()["token"], two.json()["token"], "{}", app.label);
+        // An unknown API key is refused, and the refusal is not remembered.
+        for _ in 0..2 {
+            let r = send(
+                app.http
+                    .post(app.url("/api/v1/cases"))
+                    .header("X-Api-Key", "not-a-key")
+                    .header("Idempotency-Key", "api-1")
+                    .json(&bad),
+            )
+            .await;
+            assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", app.label);
+            assert!(!r.replayed, "{}", app.label);
+        }
     }
 }
 
