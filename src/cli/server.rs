@@ -202,7 +202,7 @@ async fn run_server(app: &App, a: ServeArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Expired sessions go once an hour.
+/// Expired sessions and idempotency keys older than 24 hours go once an hour.
 async fn purge_sessions(app: App) {
     let mut tick = tokio::time::interval(Duration::from_secs(3600));
     loop {
@@ -211,6 +211,11 @@ async fn purge_sessions(app: App) {
             Ok(n) if n > 0 => tracing::info!(n, "expired sessions removed"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "session purge failed"),
+        }
+        match app.purge_idempotency_keys().await {
+            Ok(n) if n > 0 => tracing::info!(n, "expired idempotency keys removed"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "idempotency key purge failed"),
         }
     }
 }

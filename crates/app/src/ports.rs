@@ -3,6 +3,7 @@
 //! organisation or accounts takes the `AuditEntry` describing it and commits both together.
 
 pub use crate::ports_feed::*;
+pub use crate::ports_idempotency::*;
 pub use crate::ports_index::*;
 pub use crate::ports_registry::*;
 pub use crate::ports_webhook::*;
@@ -238,6 +239,7 @@ pub trait Store:
     + IndexStore
     + FeedStore
     + WebhookStore
+    + IdempotencyStore
 {
     /// `sqlite` or `postgres`, for logs and the health page.
     fn backend(&self) -> &'static str;

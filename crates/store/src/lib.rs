@@ -78,6 +78,7 @@ mod case_query;
 mod dialect;
 mod division;
 mod feed;
+mod idempotency;
 mod index;
 mod notice;
 mod org;

@@ -6,12 +6,18 @@ use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use zhili_app::AppError;
 
-#[derive(Debug, Serialize)]
+/// Every error's body.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
+    /// 稳定的机器码，如 `case.illegal_transition`
+    #[schema(example = "request.invalid_field")]
     pub code: String,
+    /// 中文说明
     pub message: String,
+    /// 出错的字段（若有）
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// 导入文件中出错的行号（若有）
     #[serde(skip_serializing_if = "Option::is_none")]
     pub line: Option<u64>,
 }

@@ -29,6 +29,19 @@ pub fn client_addr_of(ci: &ConnectInfo<SocketAddr>) -> String {
     ci.0.ip().to_string()
 }
 
+/// The token of `Authorization: Bearer …`, if any.
+pub fn bearer_token(headers: &axum::http::HeaderMap) -> Option<&str> {
+    headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+}
+
 /// The user behind `Authorization: Bearer …`.
 pub struct ApiUser {
     pub actor: Actor,
@@ -42,16 +55,7 @@ impl FromRequestParts<AppState> for ApiUser {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let token = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| {
-                v.strip_prefix("Bearer ")
-                    .or_else(|| v.strip_prefix("bearer "))
-            })
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
+        let token = bearer_token(&parts.headers)
             .ok_or(ApiError(AppError::Unauthenticated))?
             .to_owned();
         let (actor, _) = state

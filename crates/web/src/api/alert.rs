@@ -2,7 +2,7 @@
 //! them (bearer token).
 
 use crate::api::case::{case_response, CaseResponse, LocationBody};
-use crate::error::ApiResult;
+use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{client_addr_of, ApiUser, JsonBody};
 use crate::AppState;
 use axum::extract::{ConnectInfo, Path, Query, State};
@@ -14,7 +14,8 @@ use zhili_app::alert::AlertRequest;
 use zhili_app::ports::AlertRow;
 use zhili_domain::datetime::format_w3c;
 
-#[derive(Deserialize)]
+/// An alert as a registered source sends it.
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AlertBody {
     source: String,
@@ -115,6 +116,18 @@ fn list_item(a: AlertRow) -> AlertListItem {
 }
 
 /// `POST /api/v1/alerts`: 201 with the new case, or 200 with the first case on a retry.
+#[utoipa::path(
+    post, path = "/api/v1/alerts", tag = "alerts", summary = "接收预警（凭 X-Api-Key；同一来源同一预警编号只生成一个案件）",
+    security(("api_key" = [])),
+    request_body = AlertBody,
+    responses(
+        (status = 201, description = "新案件（已派遣，期限以分钟计）及其 `alert`", body = Object),
+        (status = 200, description = "重试：首次生成的同一案件", body = Object),
+        (status = 403, description = "API 密钥缺失、无效或无权代表该来源", body = ErrorBody),
+        (status = 422, description = "字段有误（来源、预警编号、时间、位置）", body = ErrorBody),
+        (status = 429, description = "超过该来源每分钟上限（见 Retry-After）", body = ErrorBody),
+    ),
+)]
 pub async fn receive(
     State(s): State<AppState>,
     ci: ConnectInfo<SocketAddr>,
@@ -150,7 +163,7 @@ pub async fn receive(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
 pub struct AlertListQuery {
     /// Only alerts whose case is still open (default true).
     open: Option<bool>,
@@ -159,6 +172,14 @@ pub struct AlertListQuery {
 }
 
 /// `GET /api/v1/alerts`: the duty desk's list, oldest first.
+#[utoipa::path(
+    get, path = "/api/v1/alerts", tag = "alerts", summary = "预警值守：辖区内的预警，按接收时间先后",
+    params(AlertListQuery),
+    responses(
+        (status = 200, description = "预警（案件、来源、优先级、签收与首次联系）", body = Vec<Object>),
+        (status = 403, description = "该角色不值守预警", body = ErrorBody),
+    ),
+)]
 pub async fn list(
     State(s): State<AppState>,
     u: ApiUser,
@@ -174,6 +195,14 @@ pub async fn list(
 }
 
 /// `POST /api/v1/alerts/{id}/acknowledge`.
+#[utoipa::path(
+    post, path = "/api/v1/alerts/{id}/acknowledge", tag = "alerts", summary = "签收预警（首次签收为准）",
+    params(("id" = i64, Path, description = "案件 id")),
+    responses(
+        (status = 200, description = "签收后的预警", body = Object),
+        (status = 404, description = "预警不存在或不在辖区内", body = ErrorBody),
+    ),
+)]
 pub async fn acknowledge(
     State(s): State<AppState>,
     u: ApiUser,
@@ -184,13 +213,23 @@ pub async fn acknowledge(
     )))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ContactBody {
     note: String,
 }
 
 /// `POST /api/v1/alerts/{id}/contact`: the person was reached; what was done.
+#[utoipa::path(
+    post, path = "/api/v1/alerts/{id}/contact", tag = "alerts", summary = "记录首次联系（已联系当事人及处置情况）",
+    params(("id" = i64, Path, description = "案件 id")),
+    request_body = ContactBody,
+    responses(
+        (status = 200, description = "记录后的预警", body = Object),
+        (status = 404, description = "预警不存在或不在辖区内", body = ErrorBody),
+        (status = 422, description = "未填写处置情况", body = ErrorBody),
+    ),
+)]
 pub async fn contact(
     State(s): State<AppState>,
     u: ApiUser,

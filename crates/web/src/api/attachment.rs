@@ -2,6 +2,7 @@
 //! file name; the declared `Content-Type` must match what the bytes are), list, download.
 
 use crate::error::ApiResult;
+use crate::error::ErrorBody;
 use crate::extract::ApiUser;
 use crate::AppState;
 use axum::body::Bytes;
@@ -10,15 +11,18 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use zhili_domain::calendar::iso_beijing;
 use zhili_domain::case::Attachment;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UploadQuery {
+    /// 文件名
     name: Option<String>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct AttachmentResponse {
     id: i64,
     file_name: String,
@@ -41,6 +45,18 @@ impl From<Attachment> for AttachmentResponse {
     }
 }
 
+#[utoipa::path(
+    post, path = "/api/v1/cases/{id}/attachments", tag = "attachments", summary = "上传附件（请求体即文件内容，至多 10 MB）",
+    params(("id" = i64, Path, description = "案件 ID"), UploadQuery),
+    request_body(content = Vec<u8>, description = "文件内容；`Content-Type` 须与内容相符（JPEG、PNG 或 PDF）", content_type = "application/octet-stream"),
+    responses(
+        (status = 201, description = "已上传", body = AttachmentResponse),
+        (status = 403, description = "无权上传", body = ErrorBody),
+        (status = 404, description = "案件不存在或不在辖区内", body = ErrorBody),
+        (status = 413, description = "文件过大"),
+        (status = 422, description = "文件类型不允许或与声明不符", body = ErrorBody),
+    ),
+)]
 pub async fn upload(
     State(s): State<AppState>,
     u: ApiUser,
@@ -65,6 +81,14 @@ pub async fn upload(
     Ok((StatusCode::CREATED, Json(a.into())))
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/cases/{id}/attachments", tag = "attachments", summary = "案件的附件",
+    params(("id" = i64, Path, description = "案件 ID")),
+    responses(
+        (status = 200, description = "附件", body = Vec<AttachmentResponse>),
+        (status = 404, description = "案件不存在或不在辖区内", body = ErrorBody),
+    ),
+)]
 pub async fn list(
     State(s): State<AppState>,
     u: ApiUser,
@@ -107,6 +131,14 @@ pub fn file_response(a: Attachment, bytes: Vec<u8>, disposition: &str) -> Respon
         .into_response()
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/cases/{id}/attachments/{aid}", tag = "attachments", summary = "下载附件（记入审计）",
+    params(("id" = i64, Path, description = "案件 ID"), ("aid" = i64, Path, description = "附件 ID")),
+    responses(
+        (status = 200, description = "文件内容", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 404, description = "不存在或不在辖区内", body = ErrorBody),
+    ),
+)]
 pub async fn download(
     State(s): State<AppState>,
     u: ApiUser,

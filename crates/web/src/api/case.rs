@@ -1,6 +1,7 @@
 //! Cases over the JSON API.
 
 use crate::error::ApiResult;
+use crate::error::ErrorBody;
 use crate::extract::{client_addr_of, ApiUser, JsonBody};
 use crate::AppState;
 use axum::extract::{ConnectInfo, Path, Query, State};
@@ -8,6 +9,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
+use utoipa::{IntoParams, ToSchema};
 use zhili_app::case::{
     ActionRequest, AssigneeView, CaseView, Created, NewCaseRequest, PartyInput, TrackView,
 };
@@ -21,14 +23,19 @@ use zhili_domain::category::Category;
 use zhili_domain::person::Party;
 use zhili_domain::{DivisionCode, NodeCode, Page, Paged, ParseError};
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct CategoryResponse {
     code: String,
     name: String,
+    /// 案件类型：dispute、hazard、service_request、alert
     kind: &'static str,
     parent: Option<String>,
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/categories", tag = "cases", summary = "案件类别（两级）",
+    responses((status = 200, description = "类别", body = Vec<CategoryResponse>)),
+)]
 pub async fn list_categories(
     State(s): State<AppState>,
     _u: ApiUser,
@@ -46,8 +53,9 @@ pub async fn list_categories(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct PartyBody {
+    /// applicant（默认）或 respondent
     #[serde(default = "applicant")]
     role: String,
     name: String,
@@ -59,19 +67,24 @@ fn applicant() -> String {
     "applicant".into()
 }
 
-#[derive(Deserialize)]
+/// A point in WGS-84.
+#[derive(Deserialize, ToSchema)]
 pub struct LocationBody {
     pub(crate) lat: f64,
     pub(crate) lon: f64,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct CreateCaseBody {
+    /// dispute、hazard、service_request、alert
     kind: String,
+    /// 二级类别代码（见 `/api/v1/categories`）
     category: String,
     title: String,
     description: String,
+    /// window、portal、grid_report、hotline、police、court、petition_office、department、alert、api
     channel: String,
+    /// 社区（村）的 12 位代码
     community_code: String,
     #[serde(default)]
     parties: Vec<PartyBody>,
@@ -80,28 +93,37 @@ pub struct CreateCaseBody {
 }
 
 /// The API shape of a case.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct CaseResponse {
     id: i64,
+    /// 案件编号（每区市每年连续）
     number: String,
+    /// 群众查询码
     tracking_code: String,
+    #[schema(value_type = String)]
     kind: CaseKind,
     category: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     category_name: Option<String>,
     title: String,
     description: String,
+    #[schema(value_type = String)]
     channel: Channel,
     community_code: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     community_name: Option<String>,
     address: Option<String>,
+    #[schema(value_type = Option<LocationBody>)]
     location: Option<Point>,
     grid_code: Option<String>,
+    /// submitted、accepted、rejected、assigned、in_progress、resolved、failed、closed
+    #[schema(value_type = String)]
     state: CaseState,
     state_label: &'static str,
     suspended: bool,
     supervised: bool,
+    /// 承办节点：node、name、level、kind
+    #[schema(value_type = Option<Object>)]
     assignee: Option<AssigneeView>,
     assigned_at: Option<String>,
     due_at: Option<String>,
@@ -117,25 +139,31 @@ pub struct CaseResponse {
     closed_at: Option<String>,
     closed_on_time: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<Object>>)]
     parties: Option<Vec<Party>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     masked: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    /// 当前用户可做的动作
+    #[schema(value_type = Option<Vec<String>>)]
     actions: Option<Vec<Action>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     events: Option<Vec<EventResponse>>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<Object>>)]
     possible_duplicates: Option<Vec<zhili_app::case::DuplicateHint>>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct EventResponse {
     id: i64,
     at: String,
     actor: String,
     role: Option<&'static str>,
     action: String,
+    #[schema(value_type = Option<String>)]
     from_state: Option<CaseState>,
+    #[schema(value_type = String)]
     to_state: CaseState,
     reason: String,
     payload: serde_json::Value,
@@ -222,6 +250,15 @@ fn view_response(v: CaseView, now_ms: i64) -> CaseResponse {
     r
 }
 
+#[utoipa::path(
+    post, path = "/api/v1/cases", tag = "cases", summary = "登记案件",
+    request_body = CreateCaseBody,
+    responses(
+        (status = 201, description = "已登记（含 `possible_duplicates`：疑似重复的案件）", body = CaseResponse),
+        (status = 403, description = "该角色不能登记", body = ErrorBody),
+        (status = 422, description = "字段有误（`field` 指出哪一项）", body = ErrorBody),
+    ),
+)]
 pub async fn create_case(
     State(s): State<AppState>,
     u: ApiUser,
@@ -256,6 +293,14 @@ pub async fn create_case(
     Ok((StatusCode::CREATED, Json(r)))
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/cases/{id}", tag = "cases", summary = "一件案件（含当事人、时间线、可做的动作）",
+    params(("id" = i64, Path, description = "案件 ID")),
+    responses(
+        (status = 200, description = "案件", body = CaseResponse),
+        (status = 404, description = "不存在或不在辖区内", body = ErrorBody),
+    ),
+)]
 pub async fn get_case(
     State(s): State<AppState>,
     u: ApiUser,
@@ -265,8 +310,10 @@ pub async fn get_case(
     Ok(Json(view_response(v, s.app.now_ms())))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct ActionBody {
+    /// accept、reject、assign、start、escalate、transfer、return、resolve、fail、refer、
+    /// verify_and_close、suspend、resume、remind、supervise
     action: String,
     reason: Option<String>,
     assignee: Option<String>,
@@ -274,6 +321,18 @@ pub struct ActionBody {
     referral: Option<String>,
 }
 
+#[utoipa::path(
+    post, path = "/api/v1/cases/{id}/actions", tag = "cases", summary = "对案件执行一个动作",
+    params(("id" = i64, Path, description = "案件 ID")),
+    request_body = ActionBody,
+    responses(
+        (status = 200, description = "动作后的案件", body = CaseResponse),
+        (status = 403, description = "该角色或节点不能执行此动作", body = ErrorBody),
+        (status = 404, description = "不存在或不在辖区内", body = ErrorBody),
+        (status = 409, description = "当前状态不允许（`case.illegal_transition`），或案件已被他人改动（`case.changed`）", body = ErrorBody),
+        (status = 422, description = "字段有误（如缺少理由）", body = ErrorBody),
+    ),
+)]
 pub async fn act(
     State(s): State<AppState>,
     u: ApiUser,
@@ -291,17 +350,24 @@ pub async fn act(
     Ok(Json(view_response(v, s.app.now_ms())))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CaseFilter {
+    /// 状态
     pub state: Option<String>,
     pub kind: Option<String>,
     pub category: Option<String>,
     pub channel: Option<String>,
     pub division: Option<String>,
+    /// 承办节点代码
     pub assignee: Option<String>,
+    /// true 或 false
     pub overdue: Option<String>,
+    /// 登记日期起（YYYY-MM-DD，北京时间）
     pub from: Option<String>,
+    /// 登记日期止（含）
     pub to: Option<String>,
+    /// 标题、描述或编号包含
     pub q: Option<String>,
     pub page: Option<u32>,
     pub page_size: Option<u32>,
@@ -361,6 +427,14 @@ pub fn case_query(
     Ok(q)
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/cases", tag = "cases", summary = "辖区内的案件（不含当事人）",
+    params(CaseFilter),
+    responses(
+        (status = 200, description = "一页案件", body = super::Paged<CaseResponse>),
+        (status = 422, description = "筛选条件有误", body = ErrorBody),
+    ),
+)]
 pub async fn list_cases(
     State(s): State<AppState>,
     u: ApiUser,
@@ -392,6 +466,15 @@ pub async fn list_cases(
     })))
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/track/{code}", tag = "public", summary = "凭查询码查看办理进度",
+    security(()),
+    params(("code" = String, Path, description = "查询码")),
+    responses(
+        (status = 200, description = "进度（编号、状态、时间线，无个人信息）", body = Object),
+        (status = 404, description = "查询码不存在", body = ErrorBody),
+    ),
+)]
 pub async fn track(
     State(s): State<AppState>,
     Path(code): Path<String>,
@@ -399,12 +482,26 @@ pub async fn track(
     Ok(Json(s.app.track(&code).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct RatingBody {
+    /// 1 至 5
     score: i64,
     comment: Option<String>,
 }
 
+#[utoipa::path(
+    post, path = "/api/v1/track/{code}/rating", tag = "public", summary = "群众评价已结案件",
+    security(()),
+    params(("code" = String, Path, description = "查询码")),
+    request_body = RatingBody,
+    responses(
+        (status = 200, description = "评价后的进度", body = Object),
+        (status = 404, description = "查询码不存在", body = ErrorBody),
+        (status = 409, description = "尚未结案或已评价过", body = ErrorBody),
+        (status = 422, description = "评分有误", body = ErrorBody),
+        (status = 429, description = "同一地址提交过于频繁", body = ErrorBody),
+    ),
+)]
 pub async fn rate(
     State(s): State<AppState>,
     ci: ConnectInfo<SocketAddr>,
@@ -418,13 +515,26 @@ pub async fn rate(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct StatsFilter {
+    /// 区划代码（默认为本人辖区）
     division: Option<String>,
+    /// 起始日期 YYYY-MM-DD（默认为今年 1 月 1 日）
     from: Option<String>,
+    /// 截止日期（含，默认为今天）
     to: Option<String>,
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/stats", tag = "stats", summary = "案件统计（口径见 docs/metrics.md）",
+    params(StatsFilter),
+    responses(
+        (status = 200, description = "各项指标", body = Object),
+        (status = 404, description = "区划不存在或不在辖区内", body = ErrorBody),
+        (status = 422, description = "日期有误", body = ErrorBody),
+    ),
+)]
 pub async fn stats(
     State(s): State<AppState>,
     u: ApiUser,
@@ -440,8 +550,9 @@ pub async fn stats(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct SessionBody {
+    /// 调解时间（YYYY-MM-DDTHH:MM，北京时间）
     held_at: String,
     place: String,
     mediator: String,
@@ -449,7 +560,7 @@ pub struct SessionBody {
     notes: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct SessionResponse {
     id: i64,
     held_at: String,
@@ -472,6 +583,17 @@ impl From<MediationSession> for SessionResponse {
     }
 }
 
+#[utoipa::path(
+    post, path = "/api/v1/cases/{id}/sessions", tag = "cases", summary = "记录一次调解",
+    params(("id" = i64, Path, description = "案件 ID")),
+    request_body = SessionBody,
+    responses(
+        (status = 201, description = "已记录", body = SessionResponse),
+        (status = 403, description = "无权记录", body = ErrorBody),
+        (status = 404, description = "不存在或不在辖区内", body = ErrorBody),
+        (status = 422, description = "字段有误", body = ErrorBody),
+    ),
+)]
 pub async fn add_session(
     State(s): State<AppState>,
     u: ApiUser,
@@ -491,6 +613,14 @@ pub async fn add_session(
     ))
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/cases/{id}/sessions", tag = "cases", summary = "案件的调解记录",
+    params(("id" = i64, Path, description = "案件 ID")),
+    responses(
+        (status = 200, description = "调解记录", body = Vec<SessionResponse>),
+        (status = 404, description = "不存在或不在辖区内", body = ErrorBody),
+    ),
+)]
 pub async fn list_sessions(
     State(s): State<AppState>,
     u: ApiUser,

@@ -1,6 +1,7 @@
 //! Indices and reports: `/api/v1/indices…`, `/api/v1/reports`.
 
 use crate::error::ApiResult;
+use crate::error::ErrorBody;
 use crate::extract::ApiUser;
 use crate::AppState;
 use axum::body::Bytes;
@@ -10,17 +11,28 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::json;
+use utoipa::{IntoParams, ToSchema};
 use zhili_app::index::{month_of, IndexSummary, ScoredUnit};
 use zhili_app::report::{ReportEntry, ReportIssue};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ScoreQuery {
+    /// 期间：YYYY-MM 或 YYYY-Qn（默认为本月）
     period: Option<String>,
+    /// 层级：county、township、community
     level: Option<String>,
     /// Runs of the sensitivity: each unit then carries its `rank_interval`.
     sensitivity: Option<String>,
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/indices", tag = "indices", summary = "可查看的综合指数",
+    responses(
+        (status = 200, description = "指数（id、名称、指标）", body = Vec<Object>),
+        (status = 403, description = "无权查看", body = ErrorBody),
+    ),
+)]
 pub async fn list_indices(
     State(s): State<AppState>,
     u: ApiUser,
@@ -28,6 +40,15 @@ pub async fn list_indices(
     Ok(Json(s.app.indices(&u.actor).await?))
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/indices/{id}/scores", tag = "indices", summary = "指数得分、排名与环比",
+    params(("id" = String, Path, description = "指数 ID，如 `ping_an`"), ScoreQuery),
+    responses(
+        (status = 200, description = "各单位得分", body = Vec<Object>),
+        (status = 404, description = "指数不存在", body = ErrorBody),
+        (status = 422, description = "期间或层级有误", body = ErrorBody),
+    ),
+)]
 pub async fn scores(
     State(s): State<AppState>,
     u: ApiUser,
@@ -72,6 +93,17 @@ pub struct UploadQuery {
 
 /// A CSV or XLSX upload (`?period=` optional): 200 `{imported, version}` or 422 `{errors: [{row, column, code,
 /// message}]}` with nothing written.
+#[utoipa::path(
+    post, path = "/api/v1/indices/{id}/data", tag = "indices", summary = "部门上报指标数据（CSV 或 XLSX，整份校验）",
+    params(("id" = String, Path, description = "指数 ID")),
+    request_body(content = Vec<u8>, description = "CSV（UTF-8）或 XLSX 文件内容，至多 20 MB", content_type = "text/csv"),
+    responses(
+        (status = 200, description = "`{\"imported\": n, \"version\": v}`", body = Object),
+        (status = 403, description = "无权上报", body = ErrorBody),
+        (status = 404, description = "指数不存在", body = ErrorBody),
+        (status = 422, description = "`index.data_invalid`：`errors` 列出每处错误的行、列与原因，未写入任何数据", body = Object),
+    ),
+)]
 pub async fn upload(
     State(s): State<AppState>,
     u: ApiUser,
@@ -105,12 +137,21 @@ pub async fn upload(
         .into_response())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct PublishRequest {
+    /// 指数 ID
     index: String,
+    /// 期间：YYYY-MM 或 YYYY-Qn
     period: String,
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/reports", tag = "reports", summary = "已发布的指数报告",
+    responses(
+        (status = 200, description = "报告（指数、期号、期间、标题、发布时间）", body = Vec<Object>),
+        (status = 403, description = "无权查看", body = ErrorBody),
+    ),
+)]
 pub async fn list_reports(
     State(s): State<AppState>,
     u: ApiUser,
@@ -120,6 +161,15 @@ pub async fn list_reports(
 
 /// One issue as stored: `{index_id, issue_no, period, title, published_by, published_at_ms,
 /// body: {units: [{…, rank_interval, rank_change_significant}], summary, sensitivity, …}}`.
+#[utoipa::path(
+    get, path = "/api/v1/reports/{index}/{n}", tag = "reports", summary = "一期报告（含排名区间）",
+    params(("index" = String, Path, description = "指数 id"), ("n" = i64, Path, description = "期号")),
+    responses(
+        (status = 200, description = "报告正文（排名、排名区间、变化是否显著、摘要）", body = Object),
+        (status = 403, description = "无权查看", body = ErrorBody),
+        (status = 404, description = "报告不存在", body = ErrorBody),
+    ),
+)]
 pub async fn report(
     State(s): State<AppState>,
     u: ApiUser,
@@ -128,6 +178,16 @@ pub async fn report(
     Ok(Json(s.app.report(&u.actor, &index, n).await?))
 }
 
+#[utoipa::path(
+    post, path = "/api/v1/reports", tag = "reports", summary = "发布一期指数报告（计算一次，永久保存）",
+    request_body = PublishRequest,
+    responses(
+        (status = 201, description = "`{\"index\", \"issue_no\", \"url\"}`", body = Object),
+        (status = 403, description = "无权发布", body = ErrorBody),
+        (status = 404, description = "指数不存在", body = ErrorBody),
+        (status = 422, description = "期间有误", body = ErrorBody),
+    ),
+)]
 pub async fn publish(
     State(s): State<AppState>,
     u: ApiUser,

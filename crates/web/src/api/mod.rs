@@ -1,4 +1,8 @@
 //! The JSON API, `/api/v1/…`. Bearer tokens only; errors as `{"code","message","field"}`.
+//!
+//! The routes are registered through `utoipa_axum`'s `OpenApiRouter`: each handler carries its
+//! `#[utoipa::path]` annotation and `routes!` adds it to the router and to the OpenAPI
+//! document in one step, so the two cannot drift (`doc.rs` serves the document).
 
 pub(crate) mod alert;
 pub(crate) mod attachment;
@@ -6,6 +10,7 @@ mod audit;
 mod auth;
 pub mod case;
 mod division;
+pub mod doc;
 mod index;
 mod notice;
 mod org;
@@ -15,110 +20,87 @@ mod user;
 mod webhook;
 
 use crate::AppState;
-use axum::routing::{delete, get, post, put};
+use axum::extract::DefaultBodyLimit;
 use axum::Router;
 use serde::Deserialize;
+use utoipa::OpenApi as _;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 use zhili_domain::Page;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/api/v1/auth/login", post(auth::login))
-        .route("/api/v1/auth/logout", post(auth::logout))
-        .route("/api/v1/me", get(auth::me))
-        .route("/api/v1/divisions", get(division::list_divisions))
-        .route("/api/v1/divisions/{code}", get(division::get_division))
-        .route(
-            "/api/v1/bodies",
-            get(org::list_bodies).post(org::create_body),
+/// The API's routes and their OpenAPI document, built together.
+pub fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    let (router, mut openapi) = OpenApiRouter::with_openapi(doc::ApiDoc::openapi())
+        .routes(routes!(auth::login))
+        .routes(routes!(auth::logout))
+        .routes(routes!(auth::me))
+        .routes(routes!(division::list_divisions))
+        .routes(routes!(division::get_division))
+        .routes(routes!(org::list_bodies, org::create_body))
+        .routes(routes!(org::get_body))
+        .routes(routes!(org::list_work_areas, org::create_work_area))
+        .routes(routes!(user::list_users, user::create_user))
+        .routes(routes!(user::get_user))
+        .routes(routes!(user::set_role))
+        .routes(routes!(case::list_categories))
+        .routes(routes!(alert::list, alert::receive))
+        .routes(routes!(alert::acknowledge))
+        .routes(routes!(alert::contact))
+        .routes(routes!(case::list_cases, case::create_case))
+        .routes(routes!(case::get_case))
+        .routes(routes!(case::act))
+        .routes(routes!(case::list_sessions, case::add_session))
+        .routes(
+            routes!(attachment::list, attachment::upload)
+                .layer(DefaultBodyLimit::max(12 * 1024 * 1024)),
         )
-        .route("/api/v1/bodies/{code}", get(org::get_body))
-        .route(
-            "/api/v1/work-areas",
-            get(org::list_work_areas).post(org::create_work_area),
-        )
-        .route(
-            "/api/v1/users",
-            get(user::list_users).post(user::create_user),
-        )
-        .route("/api/v1/users/{id}", get(user::get_user))
-        .route("/api/v1/users/{id}/role", put(user::set_role))
-        .route("/api/v1/categories", get(case::list_categories))
-        .route("/api/v1/alerts", get(alert::list).post(alert::receive))
-        .route("/api/v1/alerts/{id}/acknowledge", post(alert::acknowledge))
-        .route("/api/v1/alerts/{id}/contact", post(alert::contact))
-        .route(
-            "/api/v1/cases",
-            get(case::list_cases).post(case::create_case),
-        )
-        .route("/api/v1/cases/{id}", get(case::get_case))
-        .route("/api/v1/cases/{id}/actions", post(case::act))
-        .route(
-            "/api/v1/cases/{id}/sessions",
-            get(case::list_sessions).post(case::add_session),
-        )
-        .route(
-            "/api/v1/cases/{id}/attachments",
-            get(attachment::list)
-                .post(attachment::upload)
-                .layer(axum::extract::DefaultBodyLimit::max(12 * 1024 * 1024)),
-        )
-        .route(
-            "/api/v1/cases/{id}/attachments/{aid}",
-            get(attachment::download),
-        )
-        .route(
-            "/api/v1/routing-rules",
-            get(routing::list_rules).post(routing::add_rule),
-        )
-        .route(
-            "/api/v1/routing-rules/{id}",
-            axum::routing::delete(routing::remove_rule),
-        )
-        .route("/api/v1/track/{code}", get(case::track))
-        .route("/api/v1/track/{code}/rating", post(case::rate))
-        .route("/api/v1/stats", get(case::stats))
-        .route("/api/v1/indices", get(index::list_indices))
-        .route("/api/v1/indices/{id}/scores", get(index::scores))
-        .route(
-            "/api/v1/indices/{id}/data",
-            post(index::upload).layer(axum::extract::DefaultBodyLimit::max(20 * 1024 * 1024)),
-        )
-        .route(
-            "/api/v1/reports",
-            get(index::list_reports).post(index::publish),
-        )
-        .route("/api/v1/reports/{index}/{n}", get(index::report))
-        .route("/api/v1/notifications", get(notice::list_notices))
-        .route("/api/v1/notifications/read", post(notice::mark_read))
-        .route("/api/v1/grids", get(registry::grids))
-        .route(
-            "/api/v1/grids/{code}/visits",
-            get(registry::visits).post(registry::add_visit),
-        )
-        .route("/api/v1/residents", get(registry::residents))
-        .route("/api/v1/residents/{id}", get(registry::resident))
-        .route("/api/v1/residents/{id}/reveal", post(registry::reveal))
-        .route("/api/v1/registry/consistency", get(registry::consistency))
-        .route("/api/v1/buildings", get(registry::buildings))
-        .route(
-            "/api/v1/buildings/{code}/dwellings",
-            get(registry::dwellings),
-        )
-        .route(
-            "/api/v1/import/{kind}",
-            post(registry::import).layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024)),
-        )
-        .route(
-            "/api/v1/webhooks",
-            get(webhook::list_webhooks).post(webhook::add_webhook),
-        )
-        .route("/api/v1/webhooks/{id}", delete(webhook::remove_webhook))
-        .route(
-            "/api/v1/webhooks/{id}/deliveries",
-            get(webhook::list_deliveries),
-        )
-        .route("/api/v1/audit", get(audit::list_audit))
-        .route("/api/v1/audit/verify", get(audit::verify_audit))
+        .routes(routes!(attachment::download))
+        .routes(routes!(routing::list_rules, routing::add_rule))
+        .routes(routes!(routing::remove_rule))
+        .routes(routes!(case::track))
+        .routes(routes!(case::rate))
+        .routes(routes!(case::stats))
+        .routes(routes!(index::list_indices))
+        .routes(routes!(index::scores))
+        .routes(routes!(index::upload).layer(DefaultBodyLimit::max(20 * 1024 * 1024)))
+        .routes(routes!(index::list_reports, index::publish))
+        .routes(routes!(index::report))
+        .routes(routes!(notice::list_notices))
+        .routes(routes!(notice::mark_read))
+        .routes(routes!(registry::grids))
+        .routes(routes!(registry::visits, registry::add_visit))
+        .routes(routes!(registry::residents))
+        .routes(routes!(registry::resident))
+        .routes(routes!(registry::reveal))
+        .routes(routes!(registry::consistency))
+        .routes(routes!(registry::buildings))
+        .routes(routes!(registry::dwellings))
+        .routes(routes!(registry::import).layer(DefaultBodyLimit::max(64 * 1024 * 1024)))
+        .routes(routes!(webhook::list_webhooks, webhook::add_webhook))
+        .routes(routes!(webhook::remove_webhook))
+        .routes(routes!(webhook::list_deliveries))
+        .routes(routes!(audit::list_audit))
+        .routes(routes!(audit::verify_audit))
+        .split_for_parts();
+    doc::conventions(&mut openapi);
+    (router, openapi)
+}
+
+/// The OpenAPI document alone (for tests and tools).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    documented().1
+}
+
+/// The API router: the documented routes behind the `Idempotency-Key` layer, the document
+/// itself (public) and the API's 404.
+pub fn routes(state: &AppState) -> Router<AppState> {
+    let (router, openapi) = documented();
+    router
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::idempotency::layer,
+        ))
+        .merge(doc::routes(&openapi))
         .fallback(not_found)
 }
 
@@ -127,9 +109,12 @@ async fn not_found() -> crate::error::ApiError {
 }
 
 /// `page` and `page_size` on every list.
-#[derive(Debug, Deserialize, Default)]
+#[derive(Debug, Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Paging {
+    /// 页码，从 1 开始
     pub page: Option<u32>,
+    /// 每页条数（默认 50，最多 1000）
     pub page_size: Option<u32>,
 }
 
@@ -137,4 +122,15 @@ impl Paging {
     pub fn page(&self) -> Page {
         Page::new(self.page, self.page_size)
     }
+}
+
+/// A page of a list, as every list answers (the schema of `zhili_domain::Paged`).
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct Paged<T> {
+    /// 符合条件的总条数
+    total: i64,
+    page: u32,
+    page_size: u32,
+    items: Vec<T>,
 }

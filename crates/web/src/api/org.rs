@@ -1,26 +1,32 @@
 use crate::error::ApiResult;
+use crate::error::ErrorBody;
 use crate::extract::{ApiUser, JsonBody};
 use crate::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use zhili_app::org::NewUnit;
 use zhili_app::AppError;
 use zhili_domain::{DivisionCode, OrgUnit, Page, Paged, WorkArea};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct BodyFilter {
+    /// 所在区划代码（含其下级）
     division: Option<String>,
+    /// body（调解组织）或 department（部门）
     #[serde(rename = "type")]
     unit_type: Option<String>,
+    /// 名称包含
     q: Option<String>,
     page: Option<u32>,
     page_size: Option<u32>,
 }
 
 /// A mediation body or department as the API shows it.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct UnitResponse {
     code: String,
     name: String,
@@ -48,6 +54,14 @@ impl From<OrgUnit> for UnitResponse {
     }
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/bodies", tag = "organisation", summary = "调解组织与部门",
+    params(BodyFilter),
+    responses(
+        (status = 200, description = "一页组织", body = super::Paged<UnitResponse>),
+        (status = 422, description = "筛选条件有误", body = ErrorBody),
+    ),
+)]
 pub async fn list_bodies(
     State(s): State<AppState>,
     u: ApiUser,
@@ -66,6 +80,14 @@ pub async fn list_bodies(
     Ok(Json(page.map(UnitResponse::from)))
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/bodies/{code}", tag = "organisation", summary = "一个调解组织或部门",
+    params(("code" = String, Path, description = "组织代码，如 `370602001000-M01`")),
+    responses(
+        (status = 200, description = "组织", body = UnitResponse),
+        (status = 404, description = "不存在或不在辖区内", body = ErrorBody),
+    ),
+)]
 pub async fn get_body(
     State(s): State<AppState>,
     u: ApiUser,
@@ -74,8 +96,9 @@ pub async fn get_body(
     Ok(Json(s.app.unit(&u.actor, &code).await?.into()))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct CreateUnitRequest {
+    /// body（调解组织）或 department（部门）
     #[serde(rename = "type")]
     unit_type: String,
     name: String,
@@ -84,6 +107,15 @@ pub struct CreateUnitRequest {
     division: String,
 }
 
+#[utoipa::path(
+    post, path = "/api/v1/bodies", tag = "organisation", summary = "新建调解组织或部门（系统管理员）",
+    request_body = CreateUnitRequest,
+    responses(
+        (status = 201, description = "已创建", body = UnitResponse),
+        (status = 403, description = "无权新建", body = ErrorBody),
+        (status = 422, description = "字段有误", body = ErrorBody),
+    ),
+)]
 pub async fn create_body(
     State(s): State<AppState>,
     u: ApiUser,
@@ -102,12 +134,14 @@ pub async fn create_body(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct WorkAreaFilter {
+    /// 乡镇（街道）代码
     township: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
 pub struct WorkAreaResponse {
     code: String,
     name: String,
@@ -124,6 +158,14 @@ impl From<WorkArea> for WorkAreaResponse {
     }
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/work-areas", tag = "organisation", summary = "一个乡镇（街道）的工作片区",
+    params(WorkAreaFilter),
+    responses(
+        (status = 200, description = "片区", body = Vec<WorkAreaResponse>),
+        (status = 404, description = "乡镇不存在或不在辖区内", body = ErrorBody),
+    ),
+)]
 pub async fn list_work_areas(
     State(s): State<AppState>,
     u: ApiUser,
@@ -140,13 +182,23 @@ pub async fn list_work_areas(
     ))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, ToSchema)]
 pub struct CreateWorkAreaRequest {
+    /// 乡镇（街道）代码
     township: String,
     name: String,
     communities: Vec<String>,
 }
 
+#[utoipa::path(
+    post, path = "/api/v1/work-areas", tag = "organisation", summary = "新建工作片区（系统管理员）",
+    request_body = CreateWorkAreaRequest,
+    responses(
+        (status = 201, description = "已创建", body = WorkAreaResponse),
+        (status = 403, description = "无权新建", body = ErrorBody),
+        (status = 422, description = "字段有误（如社区不属于该乡镇）", body = ErrorBody),
+    ),
+)]
 pub async fn create_work_area(
     State(s): State<AppState>,
     u: ApiUser,

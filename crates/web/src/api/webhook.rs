@@ -1,7 +1,7 @@
 //! `/api/v1/webhooks`: system admins list, add and remove subscriptions and read their
 //! delivery log.
 
-use crate::error::ApiResult;
+use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{ApiUser, JsonBody};
 use crate::AppState;
 use axum::extract::{Path, State};
@@ -11,6 +11,13 @@ use serde::{Deserialize, Serialize};
 use zhili_app::ports::DeliveryRecord;
 use zhili_app::webhook::{NewSubscriptionRequest, SubscriptionView};
 
+#[utoipa::path(
+    get, path = "/api/v1/webhooks", tag = "webhooks", summary = "外部推送订阅（系统管理员）",
+    responses(
+        (status = 200, description = "订阅（名称、地址、辖区、事件类型；不含密钥）", body = Vec<Object>),
+        (status = 403, description = "仅系统管理员", body = ErrorBody),
+    ),
+)]
 pub async fn list_webhooks(
     State(s): State<AppState>,
     u: ApiUser,
@@ -18,12 +25,13 @@ pub async fn list_webhooks(
     Ok(Json(s.app.webhooks(&u.actor).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct WebhookRequest {
     name: String,
     url: String,
     division: String,
     /// `*`, a list of event types, or one string of them separated by commas.
+    #[schema(value_type = Object)]
     events: Events,
     secret: Option<String>,
 }
@@ -43,6 +51,15 @@ pub struct CreatedWebhook {
     secret: String,
 }
 
+#[utoipa::path(
+    post, path = "/api/v1/webhooks", tag = "webhooks", summary = "新增外部推送订阅（密钥仅此一次显示）",
+    request_body = WebhookRequest,
+    responses(
+        (status = 201, description = "订阅及其签名密钥", body = Object),
+        (status = 403, description = "仅系统管理员，且限本辖区", body = ErrorBody),
+        (status = 422, description = "字段有误", body = ErrorBody),
+    ),
+)]
 pub async fn add_webhook(
     State(s): State<AppState>,
     u: ApiUser,
@@ -69,6 +86,14 @@ pub async fn add_webhook(
     ))
 }
 
+#[utoipa::path(
+    delete, path = "/api/v1/webhooks/{id}", tag = "webhooks", summary = "删除订阅",
+    params(("id" = i64, Path, description = "订阅 id")),
+    responses(
+        (status = 204, description = "已删除"),
+        (status = 404, description = "订阅不存在", body = ErrorBody),
+    ),
+)]
 pub async fn remove_webhook(
     State(s): State<AppState>,
     u: ApiUser,
@@ -140,6 +165,14 @@ pub struct DeliveriesResponse {
     items: Vec<DeliveryResponse>,
 }
 
+#[utoipa::path(
+    get, path = "/api/v1/webhooks/{id}/deliveries", tag = "webhooks", summary = "投递记录（状态、尝试次数、每次尝试）",
+    params(("id" = i64, Path, description = "订阅 id")),
+    responses(
+        (status = 200, description = "最近的投递及其尝试", body = Object),
+        (status = 404, description = "订阅不存在", body = ErrorBody),
+    ),
+)]
 pub async fn list_deliveries(
     State(s): State<AppState>,
     u: ApiUser,
