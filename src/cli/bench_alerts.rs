@@ -46,7 +46,7 @@ pub async fn alerts(n: usize, concurrency: usize) -> Result<ExitCode> {
         let (http, url, key) = (http.clone(), url.clone(), key.clone());
         async move {
             // Every tenth request is a retry of an alert sent earlier (by a worker ahead of it).
-            let (id, want) = if i % 10 == 0 && i > 100 {
+            let (id, want) = if i.is_multiple_of(10) && i > 100 {
                 (i - 100, [200u16, 201])
             } else {
                 (i, [201, 201])

@@ -35,6 +35,7 @@ mod ports_feed;
 mod ports_index;
 mod ports_registry;
 pub mod registry;
+pub mod registry_export;
 pub mod registry_import;
 pub mod report;
 pub mod routing_admin;

@@ -10,6 +10,7 @@ mod index;
 mod notice;
 mod org;
 mod registry;
+pub(crate) mod registry_export;
 mod routing;
 mod user;
 
@@ -98,6 +99,7 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/residents/{id}/reveal", post(registry::reveal))
         .route("/api/v1/registry/consistency", get(registry::consistency))
         .route("/api/v1/buildings", get(registry::buildings))
+        .route("/api/v1/export/{kind}", get(registry_export::export))
         .route(
             "/api/v1/buildings/{code}/dwellings",
             get(registry::dwellings),

@@ -14,6 +14,7 @@ mod organisation;
 mod pages;
 mod portal;
 mod registry;
+mod registry_export;
 mod registry_links;
 mod registry_pages;
 mod users;
