@@ -292,6 +292,7 @@ impl App {
                 Channel::Alert,
                 format!("feed:{}", source.code),
                 Some(intake),
+                None,
             )
             .await;
         match created {

@@ -6,6 +6,7 @@ mod helpers;
 mod alerts;
 mod auth;
 mod case_admin;
+mod case_on_spot;
 mod case_pages;
 mod cases;
 mod dashboard;
