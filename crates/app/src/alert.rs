@@ -295,6 +295,7 @@ impl App {
                 Channel::Alert,
                 format!("feed:{}", source.code),
                 Some(intake),
+                None,
             )
             .await;
         match created {

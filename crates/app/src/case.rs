@@ -4,12 +4,14 @@
 
 use crate::actor::Actor;
 use crate::error::{AppError, AppResult};
-use crate::ports::{CaseQuery, NewCaseEvent, NewCaseRecord};
+use crate::ports::{CaseQuery, NewCaseEvent, NewCaseRecord, NewOnSpot};
 use crate::App;
 use rand::Rng;
 use serde::Serialize;
 use zhili_domain::calendar::local_year;
-use zhili_domain::case::{available, Action, Case, CaseEvent, CaseKind, CaseState, Channel, Point};
+use zhili_domain::case::{
+    available, decide, Action, Case, CaseEvent, CaseKind, CaseState, CaseStatus, Channel, Point,
+};
 use zhili_domain::category::Category;
 use zhili_domain::person::{Party, PhoneNo};
 use zhili_domain::routing::default_rules;
@@ -256,7 +258,45 @@ impl App {
         channel: Channel,
         actor_name: String,
     ) -> AppResult<Created> {
-        self.register_with(actor, req, channel, actor_name, None)
+        self.register_with(actor, req, channel, actor_name, None, None)
+            .await
+    }
+
+    /// 就地办结: a grid worker reports a problem they have already fixed. The case is created
+    /// and resolved in one transaction (`decide`'s `resolve_on_spot` edge, the reporter being
+    /// its handler) and still waits for a dispatcher's verification and close.
+    pub async fn report_resolved_on_spot(
+        &self,
+        actor: &Actor,
+        req: NewCaseRequest,
+        what_done: &str,
+    ) -> AppResult<Created> {
+        let role = actor.role().ok_or(AppError::Forbidden {
+            why: "the operator does not handle cases",
+        })?;
+        if decide(
+            CaseStatus::new(CaseState::Submitted),
+            Action::ResolveOnSpot,
+            role,
+            true,
+        )
+        .is_err()
+        {
+            self.audit_denied(actor, "case.resolve_on_spot", "case:new")
+                .await?;
+            return Err(AppError::Forbidden {
+                why: "only grid workers resolve on the spot",
+            });
+        }
+        let done = text("resolved_on_spot", what_done, 2000, false)?.ok_or_else(|| {
+            ParseError::new(
+                "resolved_on_spot",
+                "case.on_spot_required",
+                "就地解决须填写处理情况",
+            )
+        })?;
+        let channel = Channel::parse(req.channel.trim())?;
+        self.register_with(actor, req, channel, actor.name(), None, Some(done))
             .await
     }
 
@@ -268,6 +308,7 @@ impl App {
         channel: Channel,
         actor_name: String,
         alert: Option<crate::alert::AlertIntake>,
+        on_spot: Option<String>,
     ) -> AppResult<Created> {
         let kind = CaseKind::parse(req.kind.trim())?;
         let title = text("title", &req.title, 100, true)?.unwrap_or_default();
@@ -339,6 +380,29 @@ impl App {
             ),
             None => None,
         };
+        let on_spot = match (on_spot, actor.user.as_ref()) {
+            (Some(done), Some(u)) => Some(NewOnSpot {
+                handler: u.node.clone(),
+                agreement: (kind == CaseKind::Dispute).then(|| done.clone()),
+                event: self.case_event(
+                    actor,
+                    now,
+                    Action::ResolveOnSpot.as_str(),
+                    Some(CaseState::Submitted),
+                    CaseState::Resolved,
+                    done,
+                    format!("{{\"assignee\":\"{}\"}}", u.node),
+                ),
+                audit: actor.audit(
+                    now,
+                    "case.resolve_on_spot",
+                    "case:new".into(),
+                    Outcome::Success,
+                    String::new(),
+                ),
+            }),
+            _ => None,
+        };
         let new = NewCaseRecord {
             kind,
             category: category.code.clone(),
@@ -355,6 +419,7 @@ impl App {
             tracking_code: tracking_code(),
             at_ms: now,
             alert,
+            on_spot,
         };
         let mut event = self.case_event(
             actor,

@@ -149,6 +149,12 @@ impl App {
                 next.ending = Some(Ending::Agreement);
                 next.ended_at_ms = Some(now);
             }
+            // Only at intake (`report_resolved_on_spot`); `decide` refuses it on a stored case,
+            // which never has an assignee while submitted.
+            Action::ResolveOnSpot => {
+                next.ending = Some(Ending::Agreement);
+                next.ended_at_ms = Some(now);
+            }
             Action::Fail => {
                 next.ending = Some(Ending::Failed);
                 next.ended_at_ms = Some(now);

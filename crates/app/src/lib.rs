@@ -40,6 +40,7 @@ mod ports_index;
 mod ports_registry;
 mod ports_webhook;
 pub mod registry;
+pub mod registry_export;
 pub mod registry_import;
 pub mod report;
 pub mod routing_admin;

@@ -266,6 +266,18 @@ pub struct NewCaseRecord {
     pub at_ms: i64,
     /// For an alert from a feed: its row, and the dispatch done at intake.
     pub alert: Option<NewAlertRecord>,
+    /// 就地办结: resolved at intake by the grid worker who reported it.
+    pub on_spot: Option<NewOnSpot>,
+}
+
+/// A report resolved on the spot: who handled it, what was done (the agreement of a
+/// dispute), its timeline entry and audit record, written in the intake transaction.
+#[derive(Clone)]
+pub struct NewOnSpot {
+    pub handler: NodeCode,
+    pub agreement: Option<String>,
+    pub event: NewCaseEvent,
+    pub audit: AuditEntry,
 }
 
 /// A timeline entry to append.

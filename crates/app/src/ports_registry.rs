@@ -160,6 +160,33 @@ pub struct Visit {
     pub case_id: Option<i64>,
 }
 
+/// What an export reads: buildings, dwellings or residents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportKind {
+    Buildings,
+    Dwellings,
+    Residents,
+}
+
+/// Where an export page starts: after the last row of the previous page (keyset paging, so
+/// each page is one short indexed read and nothing is held open between pages).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExportAfter {
+    Start,
+    /// Buildings and dwellings are ordered by code.
+    Code(String),
+    /// Residents are ordered by community, then id.
+    Resident(String, i64),
+}
+
+/// One page of an export, in order.
+#[derive(Debug, Clone)]
+pub enum ExportPage {
+    Buildings(Vec<BuildingRecord>),
+    Dwellings(Vec<DwellingRecord>),
+    Residents(Vec<ResidentRow>),
+}
+
 #[async_trait]
 pub trait RegistryStore: Send + Sync {
     /// Consume batches until `Finish`; write them in one transaction; commit only if told to
@@ -203,4 +230,20 @@ pub trait RegistryStore: Send + Sync {
         audit: AuditEntry,
     ) -> StoreResult<bool>;
     async fn grids_of_worker(&self, username: &str) -> StoreResult<Vec<GridRecord>>;
+    /// How many rows an export of `kind` within `within` (and `grid`) holds now.
+    async fn export_count(
+        &self,
+        kind: ExportKind,
+        within: &DivisionCode,
+        grid: Option<&GridCode>,
+    ) -> StoreResult<i64>;
+    /// The next `limit` rows after `after`, in the export's order.
+    async fn export_page(
+        &self,
+        kind: ExportKind,
+        within: &DivisionCode,
+        grid: Option<&GridCode>,
+        after: &ExportAfter,
+        limit: i64,
+    ) -> StoreResult<ExportPage>;
 }

@@ -33,7 +33,7 @@ pub struct ResidentView {
 }
 
 impl ResidentView {
-    fn masked(r: ResidentRow) -> Self {
+    pub(crate) fn masked(r: ResidentRow) -> Self {
         Self {
             id: r.id,
             name: r.name_masked,

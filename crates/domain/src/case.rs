@@ -7,6 +7,7 @@
 //!     └─reject─▶ rejected  └──── return ──────┴──┘
 //! in_progress ──resolve──▶ resolved ──verify_and_close──▶ closed ──rate──▶ (rated)
 //! in_progress ──fail──▶ failed ──refer──▶ closed
+//! submitted ──resolve_on_spot──▶ resolved   (a grid worker's report of what they fixed at once)
 //! any open state ──suspend / resume──▶ the same state (the clock stops meanwhile)
 //! any open state ──remind / supervise──▶ the same state (催办 / 督办)
 //! ```
@@ -101,6 +102,7 @@ string_enum!(
         Resume => "resume", "恢复";
         Remind => "remind", "催办";
         Supervise => "supervise", "督办";
+        ResolveOnSpot => "resolve_on_spot", "就地办结";
     }
 );
 
@@ -159,6 +161,10 @@ fn permitted(action: Action, role: Role, is_assignee: bool) -> bool {
         Start | Return | Resolve | Fail => handler,
         Escalate | Refer => role == Role::Dispatcher || handler,
         Remind | Supervise => matches!(role, Role::Dispatcher | Role::Leader),
+        // 就地办结: the grid worker who found the problem and fixed it there and then; at
+        // intake they are the case's handler (`is_assignee`), and a submitted case otherwise
+        // has no assignee, so no one else ever gets this edge.
+        ResolveOnSpot => role == Role::GridWorker && is_assignee,
     }
 }
 
@@ -191,6 +197,7 @@ fn next(from: CaseStatus, action: Action) -> Option<CaseStatus> {
         (Assigned | InProgress, Escalate | Transfer) => to(Assigned),
         (Assigned | InProgress, Return) => to(Accepted),
         (InProgress, Resolve) => to(Resolved),
+        (Submitted, ResolveOnSpot) => to(Resolved),
         (InProgress, Fail) => to(Failed),
         (Failed, Refer) => to(Closed),
         (Resolved, VerifyAndClose) => to(Closed),
@@ -235,6 +242,7 @@ pub fn needs_reason(action: Action) -> bool {
             | Action::Suspend
             | Action::Escalate
             | Action::Transfer
+            | Action::ResolveOnSpot
     )
 }
 
@@ -260,6 +268,7 @@ mod tests {
         (InProgress, Fail, Failed),
         (Failed, Refer, Closed),
         (Resolved, VerifyAndClose, Closed),
+        (Submitted, ResolveOnSpot, Resolved),
     ];
 
     fn roles_for(a: Action) -> (&'static [Role], bool) {
@@ -280,6 +289,7 @@ mod tests {
             Start | Return | Resolve | Fail => (HANDLERS, true),
             Escalate | Refer => (BOTH, true),
             Remind | Supervise => (OVERSEE, false),
+            ResolveOnSpot => (&[Role::GridWorker], true),
         }
     }
 
@@ -339,7 +349,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(checked, 8 * 2 * 15 * 9 * 2);
+        assert_eq!(checked, 8 * 2 * 16 * 9 * 2);
     }
 
     #[test]
@@ -383,6 +393,39 @@ mod tests {
             Err(Refusal::Forbidden),
             "only the assignee resolves"
         );
+    }
+
+    #[test]
+    fn a_grid_worker_resolves_on_the_spot_and_a_dispatcher_still_verifies_and_closes() {
+        let s = CaseStatus::new(Submitted);
+        let resolved = decide(s, ResolveOnSpot, Role::GridWorker, true).unwrap();
+        assert_eq!(resolved, CaseStatus::new(Resolved));
+        assert_eq!(
+            decide(resolved, VerifyAndClose, Role::Dispatcher, false),
+            Ok(CaseStatus::new(Closed))
+        );
+        assert_eq!(
+            decide(s, ResolveOnSpot, Role::Mediator, true),
+            Err(Refusal::Forbidden),
+            "only grid workers close on the spot"
+        );
+        assert_eq!(
+            decide(s, ResolveOnSpot, Role::GridWorker, false),
+            Err(Refusal::Forbidden),
+            "not someone else's report"
+        );
+        assert_eq!(
+            decide(
+                CaseStatus::new(Accepted),
+                ResolveOnSpot,
+                Role::GridWorker,
+                true
+            ),
+            Err(Refusal::Illegal),
+            "only at intake"
+        );
+        assert!(needs_reason(ResolveOnSpot), "what was done is required");
+        assert!(!available(s, Role::GridWorker, false).contains(&ResolveOnSpot));
     }
 
     #[test]

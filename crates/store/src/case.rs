@@ -269,10 +269,35 @@ macro_rules! insert_case {
                             .await?;
                     }
                 }
+                if let Some(o) = &n.on_spot {
+                    // 就地办结: resolved at intake by the reporter, who holds it until closed.
+                    sqlx::query("UPDATE cases SET state = $1, assignee_code = $2, assignee_level = $3, assigned_at = $4, outcome = $5, agreement = $6, ended_at = $4 WHERE id = $7")
+                        .bind(CaseState::Resolved.as_str())
+                        .bind(o.handler.to_string())
+                        .bind(o.handler.division().level().as_str())
+                        .bind(n.at_ms)
+                        .bind(zhili_domain::case::Ending::Agreement.as_str())
+                        .bind(o.agreement.as_deref())
+                        .bind(id)
+                        .execute(&mut *$tx)
+                        .await?;
+                    insert_event!($tx, id, &o.event);
+                    sqlx::query("INSERT INTO case_nodes (case_id, node_code) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                        .bind(id)
+                        .bind(o.handler.to_string())
+                        .execute(&mut *$tx)
+                        .await?;
+                }
                 let mut audit = audit;
                 audit.object = format!("case:{id}");
                 audit.detail = number.clone();
                 append_audit!($tx, audit);
+                if let Some(o) = &n.on_spot {
+                    let mut audit = o.audit.clone();
+                    audit.object = format!("case:{id}");
+                    audit.detail = number.clone();
+                    append_audit!($tx, audit);
+                }
         (id, number)
     }};
 }
@@ -539,18 +564,27 @@ pub(crate) fn new_case(n: &NewCaseRecord, id: i64, number: String) -> Case {
         address: n.address.clone(),
         location: n.location,
         grid_code: n.grid_code.clone(),
-        state: if n.alert.is_some() {
+        state: if n.on_spot.is_some() {
+            CaseState::Resolved
+        } else if n.alert.is_some() {
             CaseState::Assigned
         } else {
             CaseState::Submitted
         },
         suspended_at_ms: None,
         supervised: false,
-        assignee: n.alert.as_ref().map(|a| a.assignee.clone()),
-        assigned_at_ms: n.alert.as_ref().map(|_| n.at_ms),
+        assignee: match (&n.on_spot, &n.alert) {
+            (Some(o), _) => Some(o.handler.clone()),
+            (None, Some(a)) => Some(a.assignee.clone()),
+            (None, None) => None,
+        },
+        assigned_at_ms: (n.alert.is_some() || n.on_spot.is_some()).then_some(n.at_ms),
         due_at_ms: n.alert.as_ref().map(|a| a.due_at_ms),
-        ending: None,
-        agreement: None,
+        ending: n
+            .on_spot
+            .as_ref()
+            .map(|_| zhili_domain::case::Ending::Agreement),
+        agreement: n.on_spot.as_ref().and_then(|o| o.agreement.clone()),
         referral: None,
         escalations: 0,
         rating: None,
@@ -558,7 +592,7 @@ pub(crate) fn new_case(n: &NewCaseRecord, id: i64, number: String) -> Case {
         created_by: n.created_by,
         created_at_ms: n.at_ms,
         updated_at_ms: n.at_ms,
-        ended_at_ms: None,
+        ended_at_ms: n.on_spot.as_ref().map(|_| n.at_ms),
         closed_at_ms: None,
         closed_on_time: None,
         version: 0,

@@ -83,6 +83,7 @@ mod index;
 mod notice;
 mod org;
 mod registry;
+mod registry_export;
 mod registry_import;
 mod registry_report;
 mod scope_sql;

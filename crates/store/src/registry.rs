@@ -5,8 +5,8 @@ use crate::scope_sql::push_subtree;
 use crate::{corrupt, run, to_page, Db, DbError};
 use async_trait::async_trait;
 use zhili_app::ports::{
-    BuildingRecord, DwellingRecord, GridRecord, ImportMsg, ImportWritten, RegistryStore,
-    ResidentQuery, ResidentRow, StoreResult, Visit,
+    BuildingRecord, DwellingRecord, ExportAfter, ExportKind, ExportPage, GridRecord, ImportMsg,
+    ImportWritten, RegistryStore, ResidentQuery, ResidentRow, StoreResult, Visit,
 };
 use zhili_domain::case::Point;
 use zhili_domain::registry::{BuildingCode, Consistency, DwellingCode, GridCode};
@@ -46,7 +46,7 @@ impl GridRow {
 }
 
 #[derive(sqlx::FromRow)]
-struct BuildingRow {
+pub(crate) struct BuildingRow {
     code: String,
     community_code: String,
     grid_code: Option<String>,
@@ -58,7 +58,7 @@ struct BuildingRow {
 }
 
 impl BuildingRow {
-    fn into_record(self) -> Result<BuildingRecord, DbError> {
+    pub(crate) fn into_record(self) -> Result<BuildingRecord, DbError> {
         Ok(BuildingRecord {
             code: BuildingCode::parse(&self.code).map_err(|e| corrupt("buildings.code", e))?,
             community_code: DivisionCode::parse(&self.community_code)
@@ -81,7 +81,7 @@ impl BuildingRow {
 }
 
 #[derive(sqlx::FromRow)]
-struct ResidentDbRow {
+pub(crate) struct ResidentDbRow {
     id: i64,
     community_code: String,
     grid_code: Option<String>,
@@ -99,11 +99,11 @@ struct ResidentDbRow {
     confirmed_at: Option<i64>,
 }
 
-const RESIDENT_COLUMNS: &str = "r.id, r.community_code, r.grid_code, r.name_enc, r.name_masked, r.id_enc, r.id_masked, r.phone_enc, r.phone_masked, \
+pub(crate) const RESIDENT_COLUMNS: &str = "r.id, r.community_code, r.grid_code, r.name_enc, r.name_masked, r.id_enc, r.id_masked, r.phone_enc, r.phone_masked, \
      r.sex, r.birth_date, r.ethnicity, r.relation, \
      (SELECT o.dwelling_code FROM occupancy o WHERE o.resident_id = r.id ORDER BY o.id LIMIT 1) AS dwelling_code, r.confirmed_at";
 
-fn resident(r: ResidentDbRow) -> Result<ResidentRow, DbError> {
+pub(crate) fn resident(r: ResidentDbRow) -> Result<ResidentRow, DbError> {
     Ok(ResidentRow {
         id: r.id,
         community_code: DivisionCode::parse(&r.community_code)
@@ -436,5 +436,25 @@ impl RegistryStore for Db {
             rows.into_iter().map(GridRow::into_record).collect()
         })
         .await
+    }
+
+    async fn export_count(
+        &self,
+        kind: ExportKind,
+        within: &DivisionCode,
+        grid: Option<&GridCode>,
+    ) -> StoreResult<i64> {
+        crate::registry_export::export_count(self, kind, within, grid).await
+    }
+
+    async fn export_page(
+        &self,
+        kind: ExportKind,
+        within: &DivisionCode,
+        grid: Option<&GridCode>,
+        after: &ExportAfter,
+        limit: i64,
+    ) -> StoreResult<ExportPage> {
+        crate::registry_export::export_page(self, kind, within, grid, after, limit).await
     }
 }

@@ -90,6 +90,8 @@ pub struct CreateCaseBody {
     parties: Vec<PartyBody>,
     address: Option<String>,
     location: Option<LocationBody>,
+    /// 就地办结: what the grid worker did; the case is created already resolved.
+    resolved_on_spot: Option<String>,
 }
 
 /// The API shape of a case.
@@ -287,7 +289,10 @@ pub async fn create_case(
     let Created {
         case,
         possible_duplicates,
-    } = s.app.create_case(&u.actor, req).await?;
+    } = match b.resolved_on_spot.as_deref() {
+        Some(done) => s.app.report_resolved_on_spot(&u.actor, req, done).await?,
+        None => s.app.create_case(&u.actor, req).await?,
+    };
     let mut r = case_response(case, s.app.now_ms());
     r.possible_duplicates = Some(possible_duplicates);
     Ok((StatusCode::CREATED, Json(r)))

@@ -15,6 +15,7 @@ mod index;
 mod notice;
 mod org;
 mod registry;
+pub(crate) mod registry_export;
 mod routing;
 mod user;
 mod webhook;
@@ -74,6 +75,7 @@ pub fn documented() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(registry::reveal))
         .routes(routes!(registry::consistency))
         .routes(routes!(registry::buildings))
+        .routes(routes!(registry_export::export))
         .routes(routes!(registry::dwellings))
         .routes(routes!(registry::import).layer(DefaultBodyLimit::max(64 * 1024 * 1024)))
         .routes(routes!(webhook::list_webhooks, webhook::add_webhook))

@@ -292,10 +292,15 @@ pub struct ReportForm {
     description: String,
     lat: String,
     lon: String,
+    /// 已就地解决: checked when the worker fixed it there and then …
+    on_spot: String,
+    /// … and what they did.
+    done: String,
 }
 
 /// Report a problem found on patrol: a case at the building's (or the typed) point, recorded
-/// as a visit too.
+/// as a visit too. Checked 已就地解决, the case is created resolved (就地办结) and waits for
+/// the dispatcher's verification.
 pub async fn report(State(s): State<AppState>, u: PageUser, Form(f): Form<ReportForm>) -> Response {
     if let Err(r) = u.check_csrf(&f.csrf) {
         return r.into_response();
@@ -325,17 +330,32 @@ pub async fn report(State(s): State<AppState>, u: PageUser, Form(f): Form<Report
         address: (!f.building_code.is_empty()).then(|| f.building_code.clone()),
         location,
     };
-    let created = match s.app.create_case(&u.actor, req).await {
+    let on_spot = !f.on_spot.is_empty();
+    let created = if on_spot {
+        s.app.report_resolved_on_spot(&u.actor, req, &f.done).await
+    } else {
+        s.app.create_case(&u.actor, req).await
+    };
+    let created = match created {
         Ok(c) => c,
         Err(AppError::Invalid(e)) => return again(&s, &u, &f.grid, e.message).await,
         Err(e) => return error_page(&e),
     };
     let id = created.case.id;
-    let found = format!(
-        "发现问题并上报：{}（{}）",
-        f.title.trim(),
-        created.case.number
-    );
+    let found = if on_spot {
+        format!(
+            "发现问题并就地解决：{}（{}）：{}",
+            f.title.trim(),
+            created.case.number,
+            f.done.trim()
+        )
+    } else {
+        format!(
+            "发现问题并上报：{}（{}）",
+            f.title.trim(),
+            created.case.number
+        )
+    };
     if let Err(e) = s
         .app
         .record_visit(

@@ -89,6 +89,7 @@ pub fn routes() -> Router<AppState> {
                 .layer(axum::extract::DefaultBodyLimit::max(64 * 1024 * 1024)),
         )
         .route("/registry/imports/{id}", get(registry::import_status))
+        .route("/registry/export/{kind}", get(registry::export))
         .route(
             "/registry/residents/{id}/reveal",
             axum::routing::post(registry::reveal),

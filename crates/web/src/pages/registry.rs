@@ -32,6 +32,8 @@ struct RegistryPage {
     next: Option<String>,
     revealed: Option<ResidentView>,
     error: Option<String>,
+    /// (what, CSV link, XLSX link) for the division shown.
+    exports: Vec<(&'static str, String, String)>,
 }
 
 #[derive(Deserialize, Default)]
@@ -76,7 +78,24 @@ async fn build(
             page.number + 1
         )
     });
+    let exports = [
+        ("楼栋", "buildings"),
+        ("房屋", "dwellings"),
+        ("人口（脱敏）", "residents"),
+    ]
+    .into_iter()
+    .map(|(label, kind)| {
+        let link = |format: &str| {
+            format!(
+                "/registry/export/{kind}?division={}&format={format}",
+                url_encode(q.division.trim())
+            )
+        };
+        (label, link("csv"), link("xlsx"))
+    })
+    .collect();
     Ok(RegistryPage {
+        exports,
         nav: Nav::of(u),
         edition_note: EDITION_NOTE,
         csrf: u.csrf.clone(),
@@ -198,6 +217,37 @@ pub async fn import_status(
             label: job.kind.label(),
             job,
         }),
+        Err(e) => error_page(&e),
+    }
+}
+
+/// `GET /registry/export/{kind}?division=&grid=&format=`: the export links of the page, with
+/// the session cookie (the same export as `/api/v1/export/{kind}`, audited the same way).
+pub async fn export(
+    State(s): State<AppState>,
+    u: PageUser,
+    Path(kind): Path<String>,
+    Query(q): Query<crate::api::registry_export::ExportQuery>,
+) -> Response {
+    let started = match crate::api::registry_export::export_kind(&kind) {
+        Ok(kind) => {
+            s.app
+                .start_export(
+                    &u.actor,
+                    kind,
+                    q.division.as_deref(),
+                    q.grid.as_deref(),
+                    q.format.as_deref(),
+                )
+                .await
+        }
+        Err(e) => Err(e),
+    };
+    match started {
+        Ok(e) => match crate::api::registry_export::respond(e).await {
+            Ok(r) => r,
+            Err(e) => error_page(&e),
+        },
         Err(e) => error_page(&e),
     }
 }

@@ -9,6 +9,7 @@ use serde_json::Value;
 /// Every operation of the JSON API (method, path) as of this document's introduction.
 const OPERATIONS: &[(&str, &str)] = &[
     ("get", "/api/v1/alerts"),
+    ("get", "/api/v1/export/{kind}"),
     ("post", "/api/v1/alerts"),
     ("post", "/api/v1/alerts/{id}/acknowledge"),
     ("post", "/api/v1/alerts/{id}/contact"),
