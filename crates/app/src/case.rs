@@ -22,6 +22,15 @@ pub struct PartyInput {
     pub id_number: Option<String>,
 }
 
+/// What intake writes beside the case itself.
+pub(crate) enum Intake {
+    Plain,
+    /// An alert from a feed: its row and its dispatch at intake.
+    Alert(crate::alert::AlertIntake),
+    /// A request posted through Open311: its token, key and media URL.
+    Open311(crate::ports::NewOpen311Record),
+}
+
 pub struct NewCaseRequest {
     pub kind: String,
     pub category: String,
@@ -256,19 +265,25 @@ impl App {
         channel: Channel,
         actor_name: String,
     ) -> AppResult<Created> {
-        self.register_with(actor, req, channel, actor_name, None)
+        self.register_with(actor, req, channel, actor_name, Intake::Plain)
             .await
     }
 
-    /// `register`, and for an alert from a feed its dispatch at intake.
+    /// `register`, and for an alert from a feed its dispatch at intake, for an Open311
+    /// request its Open311 row.
     pub(crate) async fn register_with(
         &self,
         actor: &Actor,
         req: NewCaseRequest,
         channel: Channel,
         actor_name: String,
-        alert: Option<crate::alert::AlertIntake>,
+        extra: Intake,
     ) -> AppResult<Created> {
+        let (alert, open311) = match extra {
+            Intake::Plain => (None, None),
+            Intake::Alert(a) => (Some(a), None),
+            Intake::Open311(o) => (None, Some(o)),
+        };
         let kind = CaseKind::parse(req.kind.trim())?;
         let title = text("title", &req.title, 100, true)?.unwrap_or_default();
         let description = text("description", &req.description, 5000, true)?.unwrap_or_default();
@@ -347,6 +362,7 @@ impl App {
             tracking_code: tracking_code(),
             at_ms: now,
             alert,
+            open311,
         };
         let mut event = self.case_event(
             actor,

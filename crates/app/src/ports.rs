@@ -4,6 +4,7 @@
 
 pub use crate::ports_feed::*;
 pub use crate::ports_index::*;
+pub use crate::ports_open311::*;
 pub use crate::ports_registry::*;
 use async_trait::async_trait;
 use thiserror::Error;
@@ -236,6 +237,7 @@ pub trait Store:
     + RegistryStore
     + IndexStore
     + FeedStore
+    + Open311Store
 {
     /// `sqlite` or `postgres`, for logs and the health page.
     fn backend(&self) -> &'static str;
@@ -262,6 +264,8 @@ pub struct NewCaseRecord {
     pub at_ms: i64,
     /// For an alert from a feed: its row, and the dispatch done at intake.
     pub alert: Option<NewAlertRecord>,
+    /// For a request posted through Open311: its token, key and media URL.
+    pub open311: Option<NewOpen311Record>,
 }
 
 /// A timeline entry to append.

@@ -80,6 +80,7 @@ mod division;
 mod feed;
 mod index;
 mod notice;
+mod open311;
 mod org;
 mod registry;
 mod registry_import;

@@ -10,6 +10,7 @@ mod case_pages;
 mod cases;
 mod dashboard;
 mod indices;
+mod open311;
 mod organisation;
 mod pages;
 mod portal;
