@@ -22,7 +22,8 @@ use zhili_domain::{DivisionCode, Level, NodeCode, ParseError, Scope};
 pub const POSTS_PER_KEY_PER_MINUTE: i64 = 120;
 /// At most this many requests in one answer (the spec's cap).
 pub const MAX_REQUESTS: i64 = 1000;
-/// Without dates, `GET requests` covers this many days back from now (the spec's default).
+/// Without dates, `GET requests` covers this many days back from now, and a range may span
+/// no more (the spec's rule).
 pub const DEFAULT_DAYS: i64 = 90;
 /// The spec's JSON Schema caps a request's description at 4000 characters.
 pub const MAX_DESCRIPTION: usize = 4000;
@@ -378,17 +379,24 @@ impl App {
         } else {
             q.categories = f.service_codes;
             q.states = f.open.map(states_with_status).unwrap_or_default();
-            if let (Some(s), Some(e)) = (f.start_ms, f.end_ms) {
-                if s > e {
+            let span = DEFAULT_DAYS * 86_400_000;
+            let (from, to) = match (f.start_ms, f.end_ms) {
+                (Some(s), Some(e)) if s > e => {
                     return Err(invalid("start_date", "start_date 不能晚于 end_date"));
                 }
-            }
-            q.to_ms = f.end_ms;
-            q.from_ms = Some(match (f.start_ms, f.end_ms) {
-                (Some(s), _) => s,
-                (None, Some(e)) => e - DEFAULT_DAYS * 86_400_000,
-                (None, None) => now - DEFAULT_DAYS * 86_400_000,
-            });
+                (Some(s), Some(e)) if e - s > span => {
+                    return Err(invalid(
+                        "end_date",
+                        format!("start_date 到 end_date 不能超过 {DEFAULT_DAYS} 天"),
+                    ));
+                }
+                (Some(s), Some(e)) => (s, Some(e)),
+                (Some(s), None) => (s, Some(s + span)),
+                (None, Some(e)) => (e - span, Some(e)),
+                (None, None) => (now - span, None),
+            };
+            q.from_ms = Some(from);
+            q.to_ms = to;
         }
         let rows = self.store.open311_cases(&q).await?;
         let mut names: HashMap<String, String> = HashMap::new();

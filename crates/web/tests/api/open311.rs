@@ -585,6 +585,10 @@ async fn requests_filter_by_the_spec_and_updates_show_the_finer_stages() {
                 "start_date=2026-01-02T00:00:00Z&end_date=2026-01-01T00:00:00Z",
                 StatusCode::BAD_REQUEST,
             ),
+            (
+                "start_date=2026-01-01T00:00:00Z&end_date=2026-06-01T00:00:00Z",
+                StatusCode::BAD_REQUEST,
+            ),
             ("jurisdiction_id=310000000000", StatusCode::NOT_FOUND),
         ] {
             let (status, _, body) =
