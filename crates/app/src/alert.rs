@@ -74,13 +74,18 @@ pub struct Feeds {
 impl Feeds {
     /// Count one alert for `source` in the minute of `now_ms`; the seconds to wait if over.
     fn admit(&self, source: &AlertSource, now_ms: i64) -> Result<(), u64> {
+        self.admit_key(&source.code, source.per_minute, now_ms)
+    }
+
+    /// Count one thing for `key` (a source, or an Open311 key) within `per_minute`.
+    pub(crate) fn admit_key(&self, key: &str, per_minute: i64, now_ms: i64) -> Result<(), u64> {
         let minute = now_ms.div_euclid(60_000);
         let mut w = self.windows.lock().unwrap_or_else(|p| p.into_inner());
-        let slot = w.entry(source.code.clone()).or_insert((minute, 0));
+        let slot = w.entry(key.to_owned()).or_insert((minute, 0));
         if slot.0 != minute {
             *slot = (minute, 0);
         }
-        if slot.1 >= source.per_minute {
+        if slot.1 >= per_minute {
             let wait = 60 - now_ms.rem_euclid(60_000) / 1000;
             return Err(wait.max(1) as u64);
         }
@@ -173,7 +178,7 @@ impl App {
         Ok(())
     }
 
-    async fn feed_city(&self) -> AppResult<DivisionCode> {
+    pub(crate) async fn feed_city(&self) -> AppResult<DivisionCode> {
         if let Some(c) = self
             .alert_feeds
             .city
@@ -294,8 +299,7 @@ impl App {
                 new,
                 Channel::Alert,
                 format!("feed:{}", source.code),
-                Some(intake),
-                None,
+                crate::case::Intake::Alert(intake),
             )
             .await;
         match created {

@@ -24,6 +24,17 @@ pub struct PartyInput {
     pub id_number: Option<String>,
 }
 
+/// What intake writes beside the case itself.
+pub(crate) enum Intake {
+    Plain,
+    /// An alert from a feed: its row and its dispatch at intake.
+    Alert(crate::alert::AlertIntake),
+    /// A request posted through Open311: its token, key and media URL.
+    Open311(crate::ports::NewOpen311Record),
+    /// 就地办结: what the reporting grid worker did.
+    OnSpot(String),
+}
+
 pub struct NewCaseRequest {
     pub kind: String,
     pub category: String,
@@ -258,7 +269,7 @@ impl App {
         channel: Channel,
         actor_name: String,
     ) -> AppResult<Created> {
-        self.register_with(actor, req, channel, actor_name, None, None)
+        self.register_with(actor, req, channel, actor_name, Intake::Plain)
             .await
     }
 
@@ -296,20 +307,26 @@ impl App {
             )
         })?;
         let channel = Channel::parse(req.channel.trim())?;
-        self.register_with(actor, req, channel, actor.name(), None, Some(done))
+        self.register_with(actor, req, channel, actor.name(), Intake::OnSpot(done))
             .await
     }
 
-    /// `register`, and for an alert from a feed its dispatch at intake.
+    /// `register`, and for an alert from a feed its dispatch at intake, for an Open311
+    /// request its Open311 row.
     pub(crate) async fn register_with(
         &self,
         actor: &Actor,
         req: NewCaseRequest,
         channel: Channel,
         actor_name: String,
-        alert: Option<crate::alert::AlertIntake>,
-        on_spot: Option<String>,
+        extra: Intake,
     ) -> AppResult<Created> {
+        let (alert, open311, on_spot) = match extra {
+            Intake::Plain => (None, None, None),
+            Intake::Alert(a) => (Some(a), None, None),
+            Intake::Open311(o) => (None, Some(o), None),
+            Intake::OnSpot(done) => (None, None, Some(done)),
+        };
         let kind = CaseKind::parse(req.kind.trim())?;
         let title = text("title", &req.title, 100, true)?.unwrap_or_default();
         let description = text("description", &req.description, 5000, true)?.unwrap_or_default();
@@ -420,6 +437,7 @@ impl App {
             at_ms: now,
             alert,
             on_spot,
+            open311,
         };
         let mut event = self.case_event(
             actor,

@@ -5,6 +5,7 @@
 pub use crate::ports_feed::*;
 pub use crate::ports_idempotency::*;
 pub use crate::ports_index::*;
+pub use crate::ports_open311::*;
 pub use crate::ports_registry::*;
 pub use crate::ports_webhook::*;
 use async_trait::async_trait;
@@ -240,6 +241,7 @@ pub trait Store:
     + FeedStore
     + WebhookStore
     + IdempotencyStore
+    + Open311Store
 {
     /// `sqlite` or `postgres`, for logs and the health page.
     fn backend(&self) -> &'static str;
@@ -266,6 +268,8 @@ pub struct NewCaseRecord {
     pub at_ms: i64,
     /// For an alert from a feed: its row, and the dispatch done at intake.
     pub alert: Option<NewAlertRecord>,
+    /// For a request posted through Open311: its token, key and media URL.
+    pub open311: Option<NewOpen311Record>,
     /// 就地办结: resolved at intake by the grid worker who reported it.
     pub on_spot: Option<NewOnSpot>,
 }

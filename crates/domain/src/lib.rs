@@ -15,6 +15,7 @@ pub mod error;
 pub mod geo;
 pub mod index;
 pub mod node;
+pub mod open311;
 pub mod page;
 pub mod person;
 pub mod registry;

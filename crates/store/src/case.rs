@@ -15,7 +15,7 @@ pub(crate) const CASE_COLUMNS: &str = "id, number, tracking_code, kind, category
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct CaseRow {
-    id: i64,
+    pub(crate) id: i64,
     number: String,
     tracking_code: String,
     kind: String,
@@ -285,6 +285,16 @@ macro_rules! insert_case {
                     sqlx::query("INSERT INTO case_nodes (case_id, node_code) VALUES ($1, $2) ON CONFLICT DO NOTHING")
                         .bind(id)
                         .bind(o.handler.to_string())
+                        .execute(&mut *$tx)
+                        .await?;
+                }
+                if let Some(o) = &n.open311 {
+                    sqlx::query("INSERT INTO open311_requests (case_id, token, api_key_id, media_url, created_at) VALUES ($1, $2, $3, $4, $5)")
+                        .bind(id)
+                        .bind(&o.token)
+                        .bind(o.api_key_id)
+                        .bind(o.media_url.as_deref())
+                        .bind(n.at_ms)
                         .execute(&mut *$tx)
                         .await?;
                 }

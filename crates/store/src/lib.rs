@@ -81,6 +81,7 @@ mod feed;
 mod idempotency;
 mod index;
 mod notice;
+mod open311;
 mod org;
 mod registry;
 mod registry_export;

@@ -12,6 +12,7 @@ mod cases;
 mod dashboard;
 mod idempotency;
 mod indices;
+mod open311;
 mod openapi;
 mod organisation;
 mod pages;
