@@ -44,7 +44,7 @@ test("a grid worker on a phone sees the grid, records a visit and reports proble
   await page.goto(`${env.base}/grid`);
   await report.getByLabel("标题").fill("井盖松动");
   await report.getByLabel("情况描述").fill("小区北门井盖松动");
-  await report.getByLabel(/已就地解决/).check();
+  await report.getByRole("checkbox", { name: /已就地解决/ }).check();
   await report.getByLabel(/处理情况/).fill("已联系物业固定井盖");
   await report.getByRole("button", { name: "上报", exact: true }).click();
   await page.waitForURL(/\/cases\/\d+$/);
