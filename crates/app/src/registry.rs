@@ -22,6 +22,7 @@ pub struct ResidentView {
     pub id_number: String,
     pub phone: Option<String>,
     pub sex: String,
+    /// `YYYY-MM-DD` when revealed; the year alone when masked.
     pub birth_date: String,
     pub ethnicity: String,
     pub relation: String,
@@ -40,7 +41,9 @@ impl ResidentView {
             id_number: r.id_masked,
             phone: r.phone_masked,
             sex: r.sex,
-            birth_date: r.birth_date,
+            // The masked ID hides exactly the birth date's 8 digits: showing the whole date
+            // beside it would give the number away. Masked views show the year only.
+            birth_date: r.birth_date.get(..4).unwrap_or_default().to_owned(),
             ethnicity: r.ethnicity,
             relation: r.relation,
             community_code: r.community_code.to_string(),
@@ -207,7 +210,9 @@ impl App {
         self.store.append_audit(e).await?;
         let name = self.open(&r.name_enc)?;
         let phone = r.phone_enc.as_deref().map(|p| self.open(p)).transpose()?;
+        let birth_date = r.birth_date.clone();
         let mut v = ResidentView::masked(r);
+        v.birth_date = birth_date;
         v.name = name;
         v.id_number = id_number;
         v.phone = phone;
