@@ -26,6 +26,7 @@ pub fn event_type(action: &str) -> String {
         "rate" => "rated",
         "session" => "mediation_recorded",
         "attach" => "attachment_added",
+        "resolve_on_spot" => "resolved_on_spot",
         other => other,
     };
     format!("case.{name}")
@@ -52,6 +53,7 @@ pub const EVENT_TYPES: &[&str] = &[
     "case.rated",
     "case.mediation_recorded",
     "case.attachment_added",
+    "case.resolved_on_spot",
 ];
 
 /// Which event types a subscription receives: all of them, or the listed ones.
@@ -193,6 +195,7 @@ mod tests {
             "rate",
             "session",
             "attach",
+            "resolve_on_spot",
         ];
         let named: Vec<String> = actions.iter().map(|a| event_type(a)).collect();
         assert_eq!(named, EVENT_TYPES);
