@@ -4,63 +4,16 @@
 //! It runs on SQLite and, when `ZHILI_TEST_PG_URL` is set, on PostgreSQL.
 
 use serde_json::{json, Value};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 use zhili_store::testing::TestDb;
 
-fn start(url: &str, dir: &std::path::Path) -> (Child, String) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new(env!("CARGO_BIN_EXE_zhili"))
-        .args([
-            "demo",
-            "--addr",
-            &format!("127.0.0.1:{port}"),
-            "--database-url",
-            url,
-            "--data-dir",
-        ])
-        .arg(dir)
-        .env("ZHILI_LOG", "warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start zhili demo");
-    (child, format!("http://127.0.0.1:{port}"))
-}
+mod common;
+use common::{healthy, login};
 
-async fn healthy(base: &str, http: &reqwest::Client) {
-    let t0 = Instant::now();
-    while t0.elapsed() < Duration::from_secs(60) {
-        if http
-            .get(format!("{base}/healthz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("server at {base} not healthy");
-}
-
-async fn login(http: &reqwest::Client, base: &str, user: &str) -> String {
-    let v: Value = http
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({"username": user, "password": "zhili-demo"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    v["token"].as_str().expect("token").to_owned()
+fn start(url: &str, dir: &std::path::Path) -> (std::process::Child, String) {
+    common::start_demo(url, dir, &[])
 }
 
 #[tokio::test]

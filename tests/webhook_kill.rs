@@ -9,69 +9,26 @@ use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
 use std::collections::{BTreeMap, BTreeSet};
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use zhili_store::testing::TestDb;
 
-fn start(url: &str, dir: &std::path::Path) -> (Child, String) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new(env!("CARGO_BIN_EXE_zhili"))
-        .args([
-            "demo",
-            "--addr",
-            &format!("127.0.0.1:{port}"),
-            "--database-url",
-            url,
-            "--data-dir",
-        ])
-        .arg(dir)
-        .env("ZHILI_LOG", "warn")
-        // Two requests in flight; a delivery cut off by the kill is due again 2 s after its claim.
-        .env("ZHILI_WEBHOOK_CONCURRENCY", "2")
-        .env("ZHILI_WEBHOOK_LEASE_MS", "2000")
-        .env("ZHILI_WEBHOOK_TIMEOUT_MS", "1500")
-        .env("ZHILI_WEBHOOK_POLL_MS", "50")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start zhili demo");
-    (child, format!("http://127.0.0.1:{port}"))
-}
+mod common;
+use common::{healthy, login};
 
-async fn healthy(base: &str, http: &reqwest::Client) {
-    let t0 = Instant::now();
-    while t0.elapsed() < Duration::from_secs(60) {
-        if http
-            .get(format!("{base}/healthz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("server at {base} not healthy");
-}
-
-async fn login(http: &reqwest::Client, base: &str, user: &str) -> String {
-    let v: Value = http
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&json!({"username": user, "password": "zhili-demo"}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    v["token"].as_str().expect("token").to_owned()
+/// Two requests in flight; a delivery cut off by the kill is due again 2 s after its claim.
+fn start(url: &str, dir: &std::path::Path) -> (std::process::Child, String) {
+    common::start_demo(
+        url,
+        dir,
+        &[
+            ("ZHILI_WEBHOOK_CONCURRENCY", "2"),
+            ("ZHILI_WEBHOOK_LEASE_MS", "2000"),
+            ("ZHILI_WEBHOOK_TIMEOUT_MS", "1500"),
+            ("ZHILI_WEBHOOK_POLL_MS", "50"),
+        ],
+    )
 }
 
 async fn new_case(http: &reqwest::Client, base: &str, token: &str, title: &str) -> i64 {

@@ -1,5 +1,6 @@
 //! Cases: intake with its number, reads, guarded updates with their timeline entries.
 
+use crate::case_intake::new_case;
 use crate::{corrupt, run, Db, DbError};
 use zhili_app::ports::{NewCaseEvent, NewCaseRecord, StoreResult};
 use zhili_domain::case::{
@@ -250,7 +251,7 @@ macro_rules! insert_case {
                         .bind(id)
                         .execute(&mut *$tx)
                         .await?;
-                    for e in $crate::case::dispatch_events(event, a) {
+                    for e in $crate::case_intake::dispatch_events(event, a) {
                         insert_event!($tx, id, &e);
                     }
                     sqlx::query("INSERT INTO case_nodes (case_id, node_code) VALUES ($1, $2) ON CONFLICT DO NOTHING")
@@ -526,90 +527,6 @@ impl Db {
     }
 }
 
-/// An alert is accepted and assigned by the system as it is taken in: the two timeline
-/// entries that say so, by the same feed as the intake entry.
-pub(crate) fn dispatch_events(
-    intake: &NewCaseEvent,
-    a: &zhili_app::ports::NewAlertRecord,
-) -> [NewCaseEvent; 2] {
-    let step = |action: &str, from, to, payload: String| NewCaseEvent {
-        action: action.into(),
-        from_state: Some(from),
-        to_state: to,
-        reason: "预警自动受理派遣".into(),
-        payload,
-        ..intake.clone()
-    };
-    [
-        step(
-            "accept",
-            CaseState::Submitted,
-            CaseState::Accepted,
-            String::from("{}"),
-        ),
-        step(
-            "assign",
-            CaseState::Accepted,
-            CaseState::Assigned,
-            format!(
-                "{{\"assignee\":\"{}\",\"due_at_ms\":\"{}\"}}",
-                a.assignee, a.due_at_ms
-            ),
-        ),
-    ]
-}
-
-/// The case as it stands right after intake.
-pub(crate) fn new_case(n: &NewCaseRecord, id: i64, number: String) -> Case {
-    Case {
-        id,
-        number,
-        tracking_code: n.tracking_code.clone(),
-        kind: n.kind,
-        category: n.category.clone(),
-        title: n.title.clone(),
-        description: n.description.clone(),
-        channel: n.channel,
-        community_code: n.community_code.clone(),
-        address: n.address.clone(),
-        location: n.location,
-        grid_code: n.grid_code.clone(),
-        state: if n.on_spot.is_some() {
-            CaseState::Resolved
-        } else if n.alert.is_some() {
-            CaseState::Assigned
-        } else {
-            CaseState::Submitted
-        },
-        suspended_at_ms: None,
-        supervised: false,
-        assignee: match (&n.on_spot, &n.alert) {
-            (Some(o), _) => Some(o.handler.clone()),
-            (None, Some(a)) => Some(a.assignee.clone()),
-            (None, None) => None,
-        },
-        assigned_at_ms: (n.alert.is_some() || n.on_spot.is_some()).then_some(n.at_ms),
-        due_at_ms: n.alert.as_ref().map(|a| a.due_at_ms),
-        ending: n
-            .on_spot
-            .as_ref()
-            .map(|_| zhili_domain::case::Ending::Agreement),
-        agreement: n.on_spot.as_ref().and_then(|o| o.agreement.clone()),
-        referral: None,
-        escalations: 0,
-        rating: None,
-        rating_comment: None,
-        created_by: n.created_by,
-        created_at_ms: n.at_ms,
-        updated_at_ms: n.at_ms,
-        ended_at_ms: n.on_spot.as_ref().map(|_| n.at_ms),
-        closed_at_ms: None,
-        closed_on_time: None,
-        version: 0,
-        parties: n.parties.clone(),
-    }
-}
-
 /// One intake waiting for the SQLite case writer.
 pub(crate) struct CaseJob {
     new: NewCaseRecord,
@@ -620,9 +537,11 @@ pub(crate) struct CaseJob {
 
 /// Group commit for intake on SQLite: the writer takes every intake waiting (up to 256) and
 /// commits them in one transaction, so one fsync serves many cases. Each caller is answered
-/// only after the commit, so an acknowledged case is durable. If a batch fails, its cases are
-/// retried one by one so that one bad case cannot sink the others.
+/// only after the commit, so an acknowledged case is durable. Each case is written under its
+/// own savepoint, so one that fails (a retried alert racing its original into the same batch)
+/// rolls back alone and answers its own error while the rest of the batch commits.
 pub(crate) async fn case_writer(db: Db, mut jobs: tokio::sync::mpsc::Receiver<CaseJob>) {
+    use sqlx::Acquire as _;
     while let Some(first) = jobs.recv().await {
         let mut batch = vec![first];
         while batch.len() < 256 {
@@ -631,86 +550,40 @@ pub(crate) async fn case_writer(db: Db, mut jobs: tokio::sync::mpsc::Receiver<Ca
                 Err(_) => break,
             }
         }
-        let together: StoreResult<Vec<(i64, String)>> = run(async {
+        let together: StoreResult<Vec<StoreResult<(i64, String)>>> = run(async {
             Ok(on_write!(db, |tx| {
                 let mut out = Vec::with_capacity(batch.len());
                 for j in &batch {
-                    out.push(insert_case!(tx, &j.new, &j.event, j.audit.clone()));
+                    let one = run(async {
+                        let mut sp = tx.begin().await?;
+                        let written = insert_case!(sp, &j.new, &j.event, j.audit.clone());
+                        sp.commit().await?;
+                        Ok(written)
+                    })
+                    .await;
+                    out.push(one);
                 }
                 out
             }))
         })
         .await;
         match together {
-            Ok(ids) => {
-                for (j, (id, number)) in batch.into_iter().zip(ids) {
-                    let _ = j.reply.send(Ok(new_case(&j.new, id, number)));
+            Ok(each) => {
+                for (j, one) in batch.into_iter().zip(each) {
+                    let answer = one.map(|(id, number)| new_case(&j.new, id, number));
+                    let _ = j.reply.send(answer);
                 }
             }
-            Err(_) => {
+            Err(e) => {
+                // The commit itself failed: nothing in the batch was written.
+                let why = e.to_string();
                 for j in batch {
-                    let one = run(async {
-                        Ok(on_write!(db, |tx| insert_case!(
-                            tx,
-                            &j.new,
-                            &j.event,
-                            j.audit.clone()
-                        )))
-                    })
-                    .await;
                     let _ = j
                         .reply
-                        .send(one.map(|(id, number)| new_case(&j.new, id, number)));
+                        .send(Err(zhili_app::ports::StoreError::Backend(why.clone())));
                 }
             }
         }
-    }
-}
-
-/// One synthetic case for `zhili bench list` (only the columns lists read).
-pub struct BenchCase {
-    pub community_code: String,
-    pub category: String,
-    pub channel: &'static str,
-    pub state: &'static str,
-    pub assignee: Option<String>,
-    pub created_at_ms: i64,
-    pub due_at_ms: Option<i64>,
-}
-
-impl Db {
-    /// Load synthetic cases straight into the table, in large batches, for the list benchmark.
-    /// Not for real data: no parties, timeline or audit records are written.
-    pub async fn load_bench_cases(&self, first_seq: i64, rows: &[BenchCase]) -> StoreResult<()> {
-        run(async {
-            on_write!(self, |tx| {
-                for (chunk_no, chunk) in rows.chunks(2000).enumerate() {
-                    let mut qb = sqlx::QueryBuilder::new(
-                        "INSERT INTO cases (number, tracking_code, kind, category, title, description, channel, community_code, state, \
-                         assignee_code, due_at, created_at, updated_at) ",
-                    );
-                    qb.push_values(chunk.iter().enumerate(), |mut b, (i, r)| {
-                        let seq = first_seq + (chunk_no * 2000 + i) as i64;
-                        b.push_bind(format!("{}-B-{seq:08}", &r.community_code[..6]))
-                            .push_bind(format!("B{seq:09}"))
-                            .push_bind("dispute")
-                            .push_bind(r.category.clone())
-                            .push_bind(format!("基准案件 {seq}"))
-                            .push_bind("synthetic")
-                            .push_bind(r.channel)
-                            .push_bind(r.community_code.clone())
-                            .push_bind(r.state)
-                            .push_bind(r.assignee.clone())
-                            .push_bind(r.due_at_ms)
-                            .push_bind(r.created_at_ms)
-                            .push_bind(r.created_at_ms);
-                    });
-                    qb.build().execute(&mut *tx).await?;
-                }
-            });
-            Ok(())
-        })
-        .await
     }
 }
 

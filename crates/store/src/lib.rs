@@ -74,6 +74,8 @@ macro_rules! append_audit {
 mod attachment;
 mod audit;
 mod case;
+mod case_bench;
+mod case_intake;
 mod case_query;
 mod dialect;
 mod division;
@@ -96,7 +98,7 @@ mod webhook;
 
 pub mod testing;
 
-pub use case::BenchCase;
+pub use case_bench::BenchCase;
 pub use url::DatabaseUrl;
 
 use sqlx::postgres::{PgPool, PgPoolOptions};
@@ -156,7 +158,9 @@ impl Db {
                     .synchronous(SqliteSynchronous::Full)
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(10))
-                    .pragma("cache_size", "-16384");
+                    .pragma("cache_size", "-16384")
+                    // Savepoints (one per case in a group commit) keep their journal in memory.
+                    .pragma("temp_store", "memory");
                 // One writer in-process (SQLite has one anyway); several readers beside it (WAL).
                 let write = SqlitePoolOptions::new()
                     .max_connections(1)

@@ -197,9 +197,10 @@ macro_rules! import_loop {
     ($sqlite:expr, $begin:expr, $rx:ident, $skip:expr, $now:expr) => {{
         let mut tx = $begin;
         // A large import touches indexes all over: give this connection a bigger page cache
-        // while it runs (SQLite; PostgreSQL has its shared buffers). 256 MB, then back to the 16 MB set at connect..
+        // while it runs (SQLite; PostgreSQL has its shared buffers): up to 1 GB, enough to hold the
+        // two keyed-hash indexes of a city's 7 million residents, then back to the 16 MB set at connect.
         if $sqlite {
-            sqlx::query("PRAGMA cache_size = -262144").execute(&mut *tx).await?;
+            sqlx::query("PRAGMA cache_size = -1048576").execute(&mut *tx).await?;
         }
         let mut out = ImportWritten::default();
         let mut finish = None;

@@ -14,17 +14,7 @@ const COMM: &str = "370602001001";
 
 async fn grid_and_keys(app: &TestApp) -> (String, String) {
     let disp = app.user("disp", "dispatcher", TOWN).await;
-    let grid = json!({ "type": "FeatureCollection", "features": [{ "type": "Feature", "properties": { "code": format!("{COMM}001") },
-        "geometry": { "type": "Polygon", "coordinates": [[[121.40, 37.50], [121.41, 37.50], [121.41, 37.51], [121.40, 37.51], [121.40, 37.50]]] } }] });
-    let (status, _) = import(
-        app,
-        &disp,
-        "grids",
-        "application/json",
-        grid.to_string().into_bytes(),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
+    import_youyi_grid(app, &disp).await;
     let op = operator();
     app.core.ensure_alert_sources(&op).await.unwrap();
     let any = app.core.add_api_key(&op, "test feed", None).await.unwrap();

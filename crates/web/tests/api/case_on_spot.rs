@@ -131,17 +131,7 @@ async fn the_grid_page_reports_a_problem_already_solved() {
     for app in spawn_all().await {
         let disp = app.user("disp", "dispatcher", TOWN).await;
         app.user("gridw", "grid_worker", COMM).await;
-        let grid = json!({ "type": "FeatureCollection", "features": [{ "type": "Feature", "properties": { "code": format!("{COMM}001"), "name": "友谊一网格" },
-            "geometry": { "type": "Polygon", "coordinates": [[[121.40, 37.50], [121.41, 37.50], [121.41, 37.51], [121.40, 37.51], [121.40, 37.50]]] } }] });
-        let (status, _) = import(
-            &app,
-            &disp,
-            "grids",
-            "application/geo+json",
-            grid.to_string(),
-        )
-        .await;
-        assert_eq!(status, StatusCode::OK);
+        import_youyi_grid(&app, &disp).await;
         let s = app.page_login("gridw", PASS).await;
         let html = app.page(&s, "/grid").await.text().await.unwrap();
         assert!(html.contains("已就地解决"), "{}: {html}", app.label);

@@ -233,3 +233,13 @@ pub async fn import(
 pub fn items(v: &Value) -> &Vec<Value> {
     v["items"].as_array().expect("a paged list")
 }
+
+/// Import one grid, `370602001001001` 友谊一网格: the square 121.40–121.41 E, 37.50–37.51 N
+/// in 友谊街社区, as `token` (a dispatcher of its township). Asserts the import succeeded.
+pub async fn import_youyi_grid(app: &TestApp, token: &str) {
+    let grid = json!({ "type": "FeatureCollection", "features": [{ "type": "Feature",
+        "properties": { "code": "370602001001001", "name": "友谊一网格" },
+        "geometry": { "type": "Polygon", "coordinates": [[[121.40, 37.50], [121.41, 37.50], [121.41, 37.51], [121.40, 37.51], [121.40, 37.50]]] } }] });
+    let (status, body) = import(app, token, "grids", "application/json", grid.to_string()).await;
+    assert_eq!(status, StatusCode::OK, "{}: grid import: {body}", app.label);
+}

@@ -131,17 +131,7 @@ fn assert_error(status: StatusCode, body: &str, want: StatusCode, why: &str) {
 /// alert source.
 async fn setup(app: &TestApp) -> (String, String, String) {
     let disp = app.user("disp", "dispatcher", TOWN).await;
-    let grid = json!({ "type": "FeatureCollection", "features": [{ "type": "Feature", "properties": { "code": format!("{COMM}001") },
-        "geometry": { "type": "Polygon", "coordinates": [[[121.40, 37.50], [121.41, 37.50], [121.41, 37.51], [121.40, 37.51], [121.40, 37.50]]] } }] });
-    let (status, _) = import(
-        app,
-        &disp,
-        "grids",
-        "application/json",
-        grid.to_string().into_bytes(),
-    )
-    .await;
-    assert_eq!(status, StatusCode::OK);
+    import_youyi_grid(app, &disp).await;
     let op = operator();
     app.core.ensure_alert_sources(&op).await.unwrap();
     let key = app

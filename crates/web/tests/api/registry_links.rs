@@ -25,17 +25,7 @@ async fn buildings_dwellings_and_people_link_up_and_the_report_counts_the_gaps()
     for app in spawn_all().await {
         let disp = app.user("disp", "dispatcher", TOWN).await;
         let gw = app.user("gridw", "grid_worker", COMM).await;
-        let grid = json!({ "type": "FeatureCollection", "features": [{ "type": "Feature", "properties": { "code": format!("{COMM}001") },
-            "geometry": { "type": "Polygon", "coordinates": [[[121.40, 37.50], [121.41, 37.50], [121.41, 37.51], [121.40, 37.51], [121.40, 37.50]]] } }] });
-        let (status, _) = import(
-            &app,
-            &disp,
-            "grids",
-            "application/json",
-            grid.to_string().into_bytes(),
-        )
-        .await;
-        assert_eq!(status, StatusCode::OK);
+        import_youyi_grid(&app, &disp).await;
         let b1 = format!("{COMM}-B0001");
         let b2 = format!("{COMM}-B0002");
         let buildings = format!("code,community_code,name,address,lon,lat,floors\n{b1},{COMM},1号楼,友谊街1号,121.405,37.505,6\n{b2},{COMM},2号楼,友谊街2号,,,4\n");

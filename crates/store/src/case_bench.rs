@@ -1,0 +1,51 @@
+//! Synthetic cases for `zhili bench list`, loaded straight into the table.
+
+use crate::{run, Db};
+use zhili_app::ports::StoreResult;
+
+/// One synthetic case for `zhili bench list` (only the columns lists read).
+pub struct BenchCase {
+    pub community_code: String,
+    pub category: String,
+    pub channel: &'static str,
+    pub state: &'static str,
+    pub assignee: Option<String>,
+    pub created_at_ms: i64,
+    pub due_at_ms: Option<i64>,
+}
+
+impl Db {
+    /// Load synthetic cases straight into the table, in large batches, for the list benchmark.
+    /// Not for real data: no parties, timeline or audit records are written.
+    pub async fn load_bench_cases(&self, first_seq: i64, rows: &[BenchCase]) -> StoreResult<()> {
+        run(async {
+            on_write!(self, |tx| {
+                for (chunk_no, chunk) in rows.chunks(2000).enumerate() {
+                    let mut qb = sqlx::QueryBuilder::new(
+                        "INSERT INTO cases (number, tracking_code, kind, category, title, description, channel, community_code, state, \
+                         assignee_code, due_at, created_at, updated_at) ",
+                    );
+                    qb.push_values(chunk.iter().enumerate(), |mut b, (i, r)| {
+                        let seq = first_seq + (chunk_no * 2000 + i) as i64;
+                        b.push_bind(format!("{}-B-{seq:08}", &r.community_code[..6]))
+                            .push_bind(format!("B{seq:09}"))
+                            .push_bind("dispute")
+                            .push_bind(r.category.clone())
+                            .push_bind(format!("基准案件 {seq}"))
+                            .push_bind("synthetic")
+                            .push_bind(r.channel)
+                            .push_bind(r.community_code.clone())
+                            .push_bind(r.state)
+                            .push_bind(r.assignee.clone())
+                            .push_bind(r.due_at_ms)
+                            .push_bind(r.created_at_ms)
+                            .push_bind(r.created_at_ms);
+                    });
+                    qb.build().execute(&mut *tx).await?;
+                }
+            });
+            Ok(())
+        })
+        .await
+    }
+}
