@@ -117,8 +117,8 @@ pub(crate) enum Backend {
 /// A connected, migrated database.
 pub struct Db {
     pub(crate) backend: Backend,
-    /// SQLite only: the group-commit writer for case intake (see `case::case_writer`).
-    pub(crate) case_batcher: Option<tokio::sync::mpsc::Sender<case::CaseJob>>,
+    /// SQLite only: the group-commit writer for case intake (see `case_intake::case_writer`).
+    pub(crate) case_batcher: Option<tokio::sync::mpsc::Sender<case_intake::CaseJob>>,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -159,7 +159,7 @@ impl Db {
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(10))
                     .pragma("cache_size", "-16384")
-                    // Savepoints (one per case in a group commit) keep their journal in memory.
+                    // Statement journals (multi-row intake, imports) stay in memory.
                     .pragma("temp_store", "memory");
                 // One writer in-process (SQLite has one anyway); several readers beside it (WAL).
                 let write = SqlitePoolOptions::new()
@@ -192,7 +192,7 @@ impl Db {
                     },
                     case_batcher: None,
                 };
-                tokio::spawn(case::case_writer(writer, rx));
+                tokio::spawn(case_intake::case_writer(writer, rx));
                 Some(tx)
             }
             Backend::Postgres(_) => None,
