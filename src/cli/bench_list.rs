@@ -41,8 +41,16 @@ fn rss_mb() -> f64 {
 }
 
 pub async fn list(cases: usize, requests: usize) -> Result<ExitCode> {
-    let dir = tempfile::tempdir()?;
-    let db = Arc::new(Db::open(&DatabaseUrl::sqlite_in(dir.path())).await?);
+    let tmp = tempfile::tempdir()?;
+    // ZHILI_BENCH_KEEP=1 leaves the database behind (for looking at query plans).
+    let (path, _guard) = if std::env::var_os("ZHILI_BENCH_KEEP").is_some() {
+        let kept = tmp.keep();
+        println!("database kept in {}", kept.display());
+        (kept, None)
+    } else {
+        (tmp.path().to_path_buf(), Some(tmp))
+    };
+    let db = Arc::new(Db::open(&DatabaseUrl::sqlite_in(&path)).await?);
     let app = App::new(db.clone(), Arc::new(SystemClock), Settings::default());
     let op = super::operator(&app).await?;
     app.prepare_demo(&op).await?;

@@ -38,6 +38,8 @@ impl Default for Page {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Paged<T> {
     pub total: i64,
+    /// False when counting stopped at a cap: `total` is then a lower bound ("10000+").
+    pub total_exact: bool,
     pub page: u32,
     pub page_size: u32,
     pub items: Vec<T>,
@@ -47,6 +49,7 @@ impl<T> Paged<T> {
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Paged<U> {
         Paged {
             total: self.total,
+            total_exact: self.total_exact,
             page: self.page,
             page_size: self.page_size,
             items: self.items.into_iter().map(f).collect(),
@@ -56,5 +59,12 @@ impl<T> Paged<T> {
     pub fn pages(&self) -> i64 {
         let size = i64::from(self.page_size.max(1));
         (self.total + size - 1) / size
+    }
+
+    /// Whether a page follows this one: within the counted pages, or past a capped count
+    /// while pages come back full.
+    pub fn has_next(&self) -> bool {
+        i64::from(self.page) < self.pages()
+            || (!self.total_exact && self.items.len() >= self.page_size as usize)
     }
 }

@@ -47,9 +47,17 @@ where
     String: Encode<'a, DB> + Type<DB>,
     i64: Encode<'a, DB> + Type<DB>,
 {
-    push_case_scope(qb, &q.scope);
-    if let Some(d) = &q.division {
-        push_subtree(qb, "community_code", d);
+    match (&q.scope, &q.division) {
+        // A division inside the user's subtree: its range alone is the tighter bound, and an
+        // index can seek on one range only.
+        (Scope::Subtree(s), Some(d)) if s.contains(d) => push_subtree(qb, "community_code", d),
+        (Scope::Subtree(s), Some(d)) if d.contains(s) => push_subtree(qb, "community_code", s),
+        (scope, division) => {
+            push_case_scope(qb, scope);
+            if let Some(d) = division {
+                push_subtree(qb, "community_code", d);
+            }
+        }
     }
     if let Some(s) = q.state {
         qb.push(" AND state = ").push_bind(s.as_str().to_owned());
@@ -58,12 +66,13 @@ where
         qb.push(" AND kind = ").push_bind(k.as_str().to_owned());
     }
     if let Some(c) = &q.category {
-        // A category and its children (`neighbour`, `neighbour.noise`): codes use only
-        // [a-z0-9_.], so the range [c, c + "/") holds exactly those, as an index range.
-        qb.push(" AND category >= ")
+        // A category and its children (`neighbour`, `neighbour.noise`) as a list of codes, so
+        // the (category, community_code) index seeks each code's rows within the range.
+        qb.push(" AND category IN (SELECT code FROM categories WHERE code = ")
             .push_bind(c.clone())
-            .push(" AND category < ")
-            .push_bind(format!("{c}/"));
+            .push(" OR parent_code = ")
+            .push_bind(c.clone())
+            .push(")");
     }
     if let Some(c) = q.channel {
         qb.push(" AND channel = ").push_bind(c.as_str().to_owned());
@@ -113,6 +122,15 @@ where
             .push(")");
     }
 }
+
+/// A case list counts its matches up to here; past it the total reads "10000+" rather than
+/// every match being counted on every page (two hundred pages of 50 is more than anyone
+/// reads; the dashboard gives exact counts).
+pub const COUNT_CAP: i64 = 10_000;
+
+/// On SQLite, a page is read by walking the table newest first when the walk should reach
+/// the page's last row within this many rows (estimated from the share of cases matching).
+const WALK_ROWS: i64 = 20_000;
 
 #[async_trait]
 impl CaseStore for Db {
@@ -178,22 +196,44 @@ impl CaseStore for Db {
     }
 
     async fn list_cases(&self, q: &CaseQuery, page: Page) -> StoreResult<Paged<Case>> {
+        let sqlite = matches!(self.backend, crate::Backend::Sqlite { .. });
         run(async {
-            let (rows, total): (Vec<CaseRow>, i64) = on_read!(self, |p| {
-                let mut qb = QueryBuilder::new("SELECT COUNT(*) FROM cases WHERE 1 = 1");
-                push_case_filters(&mut qb, q);
-                let total: i64 = qb.build_query_scalar().fetch_one(p).await?;
+            let (rows, matched): (Vec<CaseRow>, i64) = on_read!(self, |p| {
                 let mut qb =
-                    QueryBuilder::new(format!("SELECT {CASE_COLUMNS} FROM cases WHERE 1 = 1"));
+                    QueryBuilder::new("SELECT COUNT(*) FROM (SELECT 1 FROM cases WHERE 1 = 1");
                 push_case_filters(&mut qb, q);
-                qb.push(format!(
-                    " ORDER BY id DESC LIMIT {} OFFSET {}",
-                    page.limit(),
-                    page.offset()
-                ));
-                (qb.build_query_as().fetch_all(p).await?, total)
+                qb.push(format!(" LIMIT {}) AS capped", COUNT_CAP + 1));
+                let matched: i64 = qb.build_query_scalar().fetch_one(p).await?;
+                if matched <= page.offset() && matched <= COUNT_CAP {
+                    (Vec::new(), matched)
+                } else {
+                    // SQLite's planner cannot tell how many cases a filter keeps; when they
+                    // are common, walking the table newest first reaches the page sooner than
+                    // gathering every match from an index and sorting it.
+                    let walk = sqlite && {
+                        let newest: i64 =
+                            sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM cases")
+                                .fetch_one(p)
+                                .await?;
+                        (page.offset() + page.limit()).saturating_mul(newest) / matched.max(1)
+                            <= WALK_ROWS
+                    };
+                    let from = if walk { "cases NOT INDEXED" } else { "cases" };
+                    let mut qb =
+                        QueryBuilder::new(format!("SELECT {CASE_COLUMNS} FROM {from} WHERE 1 = 1"));
+                    push_case_filters(&mut qb, q);
+                    qb.push(format!(
+                        " ORDER BY id DESC LIMIT {} OFFSET {}",
+                        page.limit(),
+                        page.offset()
+                    ));
+                    (qb.build_query_as().fetch_all(p).await?, matched)
+                }
             });
-            crate::to_page(rows, total, page, CaseRow::into_domain)
+            let mut paged =
+                crate::to_page(rows, matched.min(COUNT_CAP), page, CaseRow::into_domain)?;
+            paged.total_exact = matched <= COUNT_CAP;
+            Ok(paged)
         })
         .await
     }

@@ -318,6 +318,7 @@ pub(crate) fn to_page<R, T>(
 ) -> Result<zhili_domain::Paged<T>, DbError> {
     Ok(zhili_domain::Paged {
         total,
+        total_exact: true,
         page: page.number,
         page_size: page.size,
         items: rows.into_iter().map(f).collect::<Result<_, _>>()?,

@@ -12,6 +12,8 @@ use zhili_domain::{DivisionCode, NodeCode, Page, Scope};
 use zhili_store::testing::TestDb;
 use zhili_store::Db;
 
+#[path = "store_case_list/mod.rs"]
+mod case_list;
 #[path = "store_idempotency/mod.rs"]
 mod idempotency;
 #[path = "store_index/mod.rs"]

@@ -130,8 +130,10 @@ impl Paging {
 #[derive(utoipa::ToSchema)]
 #[allow(dead_code)]
 pub struct Paged<T> {
-    /// 符合条件的总条数
+    /// 符合条件的总条数（total_exact 为 false 时只数到上限，是下限）
     total: i64,
+    /// 总数是否精确：案件列表超过 10000 件时不再逐条计数
+    total_exact: bool,
     page: u32,
     page_size: u32,
     items: Vec<T>,

@@ -274,6 +274,8 @@ struct CaseListPage {
     categories: Vec<(String, String)>,
     rows: Vec<CaseRow>,
     total: i64,
+    /// False past the list's counting cap: the heading then reads "超过 10000 件".
+    total_exact: bool,
     page: u32,
     pages: i64,
     prev: Option<String>,
@@ -321,6 +323,7 @@ pub async fn case_list(
             .collect(),
         rows: Vec::new(),
         total: 0,
+        total_exact: true,
         page: f.page.unwrap_or(1).max(1),
         pages: 0,
         prev: None,
@@ -339,11 +342,12 @@ pub async fn case_list(
     let status = match listed {
         Ok(list) => {
             p.total = list.total;
+            p.total_exact = list.total_exact;
             p.pages = list.pages();
             if p.page > 1 {
                 p.prev = Some(p.f.link(p.page - 1));
             }
-            if i64::from(p.page) < p.pages {
+            if list.has_next() {
                 p.next = Some(p.f.link(p.page + 1));
             }
             match case_rows(&s.app, list.items).await {
