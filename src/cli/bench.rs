@@ -38,7 +38,8 @@ pub enum BenchCommand {
     },
     /// Load synthetic cases into a fresh SQLite database (default 1,000,000), then time the
     /// case list (page of 50, filtered) for users at township, county and city level, and
-    /// report the process's resident memory.
+    /// report the resident memory of the server (`zhili serve` on the loaded database, in a
+    /// process of its own).
     List {
         #[arg(long, default_value_t = 1_000_000)]
         cases: usize,

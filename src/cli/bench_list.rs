@@ -1,4 +1,5 @@
-//! `zhili bench list`: the case list against a large table.
+//! `zhili bench list`: the case list against a large table, served by `zhili serve` in a
+//! process of its own so that its memory is measured alone.
 
 use anyhow::{Context, Result};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -9,7 +10,6 @@ use std::time::{Duration, Instant};
 use zhili_app::{App, Settings, SystemClock};
 use zhili_domain::Page;
 use zhili_store::{BenchCase, DatabaseUrl, Db};
-use zhili_web::AppState;
 
 /// A small deterministic generator (xorshift64*), so every run loads the same data.
 struct Rng(u64);
@@ -26,18 +26,28 @@ impl Rng {
     }
 }
 
-fn rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines().find(|l| l.starts_with("VmRSS:")).and_then(|l| {
-                l.split_whitespace()
-                    .nth(1)
-                    .and_then(|k| k.parse::<f64>().ok())
-            })
-        })
-        .map(|kb| kb / 1024.0)
-        .unwrap_or(0.0)
+/// A process's resident memory now and at its peak, in MB (Linux `/proc/PID/status`).
+fn memory_mb(pid: u32) -> (f64, f64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|k| k.parse::<f64>().ok())
+            .map_or(0.0, |kb| kb / 1024.0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+/// The server child, stopped when the benchmark ends (or fails).
+struct Server(std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 pub async fn list(cases: usize, requests: usize) -> Result<ExitCode> {
@@ -127,15 +137,36 @@ pub async fn list(cases: usize, requests: usize) -> Result<ExitCode> {
     bar.finish_and_clear();
     db.analyze().await?;
     let load_s = t0.elapsed().as_secs_f64();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base = format!("http://{}", listener.local_addr()?);
-    let state = AppState {
-        app: app.clone(),
-        secure_cookies: false,
-        portal_limit: Arc::new(zhili_web::limit::RateLimiter::portal()),
-    };
-    tokio::spawn(zhili_web::serve(listener, state, std::future::pending()));
+    // The server is the real binary, `zhili serve`, on the loaded database, so its memory is
+    // the server's alone (not this loader's or the client's).
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut server = Server(
+        std::process::Command::new(std::env::current_exe()?)
+            .args([
+                "serve",
+                "--addr",
+                &format!("127.0.0.1:{port}"),
+                "--data-dir",
+            ])
+            .arg(&path)
+            .env("ZHILI_LOG", "warn")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .context("starting zhili serve")?,
+    );
+    let pid = server.0.id();
     let http = reqwest::Client::new();
+    let t_up = Instant::now();
+    while http.get(format!("{base}/healthz")).send().await.is_err() {
+        if t_up.elapsed() > Duration::from_secs(60) || server.0.try_wait()?.is_some() {
+            anyhow::bail!("zhili serve did not come up at {base}");
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let login = |user: &'static str| {
         let (http, base) = (http.clone(), base.clone());
         async move {
@@ -150,8 +181,8 @@ pub async fn list(cases: usize, requests: usize) -> Result<ExitCode> {
         }
     };
     println!(
-        "loaded {cases} cases in {load_s:.1} s; server RSS before listing {:.0} MB",
-        rss_mb()
+        "loaded {cases} cases in {load_s:.1} s; server (zhili serve, pid {pid}) RSS before listing {:.0} MB",
+        memory_mb(pid).0
     );
     let scenarios: [(&str, &str, &str); 6] = [
         (
@@ -206,15 +237,17 @@ pub async fn list(cases: usize, requests: usize) -> Result<ExitCode> {
         let p = |q: f64| lat[((lat.len() as f64 * q) as usize).min(lat.len() - 1)];
         worst_p99 = worst_p99.max(p(0.99));
         println!(
-            "{name:<36} total {total:>7}  p50 {:>6.1} ms  p99 {:>6.1} ms",
+            "{name:<36} total {total:>7}  p50 {:>6.1} ms  p99 {:>6.1} ms  server RSS {:>4.0} MB",
             p(0.5).as_secs_f64() * 1e3,
-            p(0.99).as_secs_f64() * 1e3
+            p(0.99).as_secs_f64() * 1e3,
+            memory_mb(pid).0
         );
     }
+    let (rss, peak) = memory_mb(pid);
     println!(
-        "worst p99 {:.1} ms; process RSS {:.0} MB (server and client in one process)",
-        worst_p99.as_secs_f64() * 1e3,
-        rss_mb()
+        "worst p99 {:.1} ms; server RSS {rss:.0} MB now, {peak:.0} MB at its peak",
+        worst_p99.as_secs_f64() * 1e3
     );
+    drop(server);
     Ok(ExitCode::SUCCESS)
 }

@@ -39,7 +39,7 @@ pub struct AlertBody {
 }
 
 /// An alert's own facts, beside its case.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct AlertInfo {
     source: String,
     external_id: String,
@@ -58,14 +58,14 @@ pub struct AlertInfo {
     seconds_to_contact: Option<i64>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct AlertResponse {
     #[serde(flatten)]
     case: CaseResponse,
     alert: Option<AlertInfo>,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct AlertListItem {
     case_id: i64,
     number: String,
@@ -121,8 +121,8 @@ fn list_item(a: AlertRow) -> AlertListItem {
     security(("api_key" = [])),
     request_body = AlertBody,
     responses(
-        (status = 201, description = "新案件（已派遣，期限以分钟计）及其 `alert`", body = Object),
-        (status = 200, description = "重试：首次生成的同一案件", body = Object),
+        (status = 201, description = "新案件（已派遣，期限以分钟计）及其 `alert`", body = AlertResponse),
+        (status = 200, description = "重试：首次生成的同一案件", body = AlertResponse),
         (status = 403, description = "API 密钥缺失、无效或无权代表该来源", body = ErrorBody),
         (status = 422, description = "字段有误（来源、预警编号、时间、位置）", body = ErrorBody),
         (status = 429, description = "超过该来源每分钟上限（见 Retry-After）", body = ErrorBody),
@@ -176,7 +176,7 @@ pub struct AlertListQuery {
     get, path = "/api/v1/alerts", tag = "alerts", summary = "预警值守：辖区内的预警，按接收时间先后",
     params(AlertListQuery),
     responses(
-        (status = 200, description = "预警（案件、来源、优先级、签收与首次联系）", body = Vec<Object>),
+        (status = 200, description = "预警（案件、来源、优先级、签收与首次联系）", body = Vec<AlertListItem>),
         (status = 403, description = "该角色不值守预警", body = ErrorBody),
     ),
 )]
@@ -199,7 +199,7 @@ pub async fn list(
     post, path = "/api/v1/alerts/{id}/acknowledge", tag = "alerts", summary = "签收预警（首次签收为准）",
     params(("id" = i64, Path, description = "案件 id")),
     responses(
-        (status = 200, description = "签收后的预警", body = Object),
+        (status = 200, description = "签收后的预警", body = AlertListItem),
         (status = 404, description = "预警不存在或不在辖区内", body = ErrorBody),
     ),
 )]
@@ -225,7 +225,7 @@ pub struct ContactBody {
     params(("id" = i64, Path, description = "案件 id")),
     request_body = ContactBody,
     responses(
-        (status = 200, description = "记录后的预警", body = Object),
+        (status = 200, description = "记录后的预警", body = AlertListItem),
         (status = 404, description = "预警不存在或不在辖区内", body = ErrorBody),
         (status = 422, description = "未填写处置情况", body = ErrorBody),
     ),
