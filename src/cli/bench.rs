@@ -35,6 +35,10 @@ pub enum BenchCommand {
         alerts: usize,
         #[arg(long, default_value_t = 64)]
         concurrency: usize,
+        /// Also deliver every event to a webhook receiver on loopback while the alerts come in
+        /// (compare the rate with a run without it).
+        #[arg(long)]
+        webhook: bool,
     },
     /// Load synthetic cases into a fresh SQLite database (default 1,000,000), then time the
     /// case list (page of 50, filtered) for users at township, county and city level, and
@@ -76,7 +80,8 @@ pub async fn bench(c: BenchCommand) -> Result<ExitCode> {
         BenchCommand::Alerts {
             alerts,
             concurrency,
-        } => super::bench_alerts::alerts(alerts, concurrency).await,
+            webhook,
+        } => super::bench_alerts::alerts(alerts, concurrency, webhook).await,
         BenchCommand::List { cases, requests } => super::bench_list::list(cases, requests).await,
         BenchCommand::ImportResidents { rows } => super::bench_import::import_residents(rows).await,
         BenchCommand::Indices { cases, repeat } => super::bench_index::indices(cases, repeat).await,

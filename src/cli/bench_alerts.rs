@@ -5,9 +5,32 @@ use super::bench::{drive, percentile};
 use anyhow::{bail, Result};
 use serde_json::json;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use zhili_app::ports::AlertSource;
+use zhili_app::webhook::NewSubscriptionRequest;
 
-pub async fn alerts(n: usize, concurrency: usize) -> Result<ExitCode> {
+/// A webhook receiver on loopback that answers 200 and counts what it got.
+async fn receiver() -> Result<(String, Arc<AtomicU64>)> {
+    let hits = Arc::new(AtomicU64::new(0));
+    let counted = hits.clone();
+    let router = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move || {
+            let counted = counted.clone();
+            async move {
+                counted.fetch_add(1, Ordering::Relaxed);
+                "ok"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}/hook", listener.local_addr()?);
+    tokio::spawn(async move { axum::serve(listener, router).await });
+    Ok((url, hits))
+}
+
+pub async fn alerts(n: usize, concurrency: usize, webhook: bool) -> Result<ExitCode> {
     let (base, _dir, app) = super::server::spawn_demo_for_bench().await?;
     let op = super::operator(&app).await?;
     let map = app.seed_demo_map(&op, 2026).await?;
@@ -25,6 +48,22 @@ pub async fn alerts(n: usize, concurrency: usize) -> Result<ExitCode> {
     )
     .await?;
     let key = app.add_api_key(&op, "bench", None).await?.secret;
+    // With --webhook: every event of the city goes to a receiver while the alerts come in.
+    let hooks = if webhook {
+        let (url, hits) = receiver().await?;
+        let req = NewSubscriptionRequest {
+            name: "基准接收端",
+            url: &url,
+            division: "370600000000",
+            events: "*",
+            secret: None,
+        };
+        app.add_webhook(&op, req).await?;
+        let sender = zhili_web::webhook::HttpSender::new().map_err(anyhow::Error::msg)?;
+        Some((app.spawn_webhooks(Arc::new(sender)), hits))
+    } else {
+        None
+    };
     println!(
         "demo map: {} grids; sending {n} alerts ({} replays), {concurrency} in flight",
         map.grids,
@@ -79,6 +118,26 @@ pub async fn alerts(n: usize, concurrency: usize) -> Result<ExitCode> {
         percentile(&load.latencies, 0.99).as_secs_f64() * 1e3,
         load.failures,
     );
+    if let Some((_workers, hits)) = &hooks {
+        // Let delivery catch up: until nothing new arrives for three seconds (at most 5 min).
+        let during = hits.load(Ordering::Relaxed);
+        let t0 = std::time::Instant::now();
+        let mut last = (during, std::time::Instant::now());
+        while t0.elapsed() < std::time::Duration::from_secs(300) {
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            let now = hits.load(Ordering::Relaxed);
+            if now != last.0 {
+                last = (now, std::time::Instant::now());
+            } else if last.1.elapsed() > std::time::Duration::from_secs(3) {
+                break;
+            }
+        }
+        println!(
+            "webhooks: {during} deliveries received during intake, {} in all, the last {:.1} s after intake ended",
+            last.0,
+            (last.1 - t0).as_secs_f64()
+        );
+    }
     if load.failures > 0 || taken as usize != expected {
         bail!(
             "{} requests failed or were answered wrongly; {taken} cases for {expected} alerts",
