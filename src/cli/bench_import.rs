@@ -14,20 +14,6 @@ use zhili_app::{App, Settings, SystemClock};
 use zhili_domain::person::IdCardNo;
 use zhili_store::{DatabaseUrl, Db};
 
-/// Resident memory now and at its peak, in MB (Linux `/proc/self/status`).
-fn memory_mb() -> (f64, f64) {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|k| k.parse::<f64>().ok())
-            .map_or(0.0, |kb| kb / 1024.0)
-    };
-    (field("VmRSS:"), field("VmHWM:"))
-}
-
 pub async fn import_residents(rows: u64) -> Result<ExitCode> {
     let dir = tempfile::tempdir()?;
     let db = Arc::new(Db::open(&DatabaseUrl::sqlite_in(dir.path())).await?);
@@ -56,7 +42,7 @@ pub async fn import_residents(rows: u64) -> Result<ExitCode> {
     }
     let size_mb = std::fs::metadata(&path)?.len() as f64 / 1e6;
     let gen_s = t0.elapsed().as_secs_f64();
-    let (rss0, _) = memory_mb();
+    let (rss0, _) = super::bench::memory_mb(std::process::id());
     let bar = ProgressBar::new(rows).with_message("导入人口 / importing residents");
     bar.set_style(
         ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} {per_sec} {elapsed}")
@@ -76,7 +62,7 @@ pub async fn import_residents(rows: u64) -> Result<ExitCode> {
     bar.finish_and_clear();
     let r = r?;
     let secs = t1.elapsed().as_secs_f64();
-    let (rss1, peak) = memory_mb();
+    let (rss1, peak) = super::bench::memory_mb(std::process::id());
     let db_mb = std::fs::metadata(dir.path().join("zhili.db"))
         .map(|m| m.len() as f64 / 1e6)
         .unwrap_or(0.0);

@@ -26,20 +26,6 @@ impl Rng {
     }
 }
 
-/// A process's resident memory now and at its peak, in MB (Linux `/proc/PID/status`).
-fn memory_mb(pid: u32) -> (f64, f64) {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|k| k.parse::<f64>().ok())
-            .map_or(0.0, |kb| kb / 1024.0)
-    };
-    (field("VmRSS:"), field("VmHWM:"))
-}
-
 /// The server child, stopped when the benchmark ends (or fails).
 struct Server(std::process::Child);
 
@@ -182,7 +168,7 @@ pub async fn list(cases: usize, requests: usize) -> Result<ExitCode> {
     };
     println!(
         "loaded {cases} cases in {load_s:.1} s; server (zhili serve, pid {pid}) RSS before listing {:.0} MB",
-        memory_mb(pid).0
+        super::bench::memory_mb(pid).0
     );
     let scenarios: [(&str, &str, &str); 6] = [
         (
@@ -240,10 +226,10 @@ pub async fn list(cases: usize, requests: usize) -> Result<ExitCode> {
             "{name:<36} total {total:>7}  p50 {:>6.1} ms  p99 {:>6.1} ms  server RSS {:>4.0} MB",
             p(0.5).as_secs_f64() * 1e3,
             p(0.99).as_secs_f64() * 1e3,
-            memory_mb(pid).0
+            super::bench::memory_mb(pid).0
         );
     }
-    let (rss, peak) = memory_mb(pid);
+    let (rss, peak) = super::bench::memory_mb(pid);
     println!(
         "worst p99 {:.1} ms; server RSS {rss:.0} MB now, {peak:.0} MB at its peak",
         worst_p99.as_secs_f64() * 1e3
