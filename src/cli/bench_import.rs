@@ -49,6 +49,7 @@ pub async fn import_residents(rows: u64) -> Result<ExitCode> {
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> "),
     );
+    bar.enable_steady_tick(std::time::Duration::from_millis(500));
     let b = bar.clone();
     let opts = ImportOptions {
         skip_invalid: false,

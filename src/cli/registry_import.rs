@@ -45,6 +45,8 @@ pub async fn run(
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> "),
     );
+    // Keeps the clock moving while the database finishes (indexes, commit) after the last byte.
+    bar.enable_steady_tick(std::time::Duration::from_millis(500));
     let ext = path
         .extension()
         .and_then(|e| e.to_str())

@@ -54,13 +54,13 @@ pub struct NewResident {
     pub line: u64,
     pub community_code: DivisionCode,
     pub grid_code: Option<GridCode>,
-    pub name_enc: String,
+    pub name_enc: Vec<u8>,
     pub name_masked: String,
-    pub id_enc: String,
-    pub id_hash: String,
+    pub id_enc: Vec<u8>,
+    pub id_hash: Vec<u8>,
     pub id_masked: String,
-    pub phone_enc: Option<String>,
-    pub phone_hash: Option<String>,
+    pub phone_enc: Option<Vec<u8>>,
+    pub phone_hash: Option<Vec<u8>>,
     pub phone_masked: Option<String>,
     pub sex: &'static str,
     pub birth_date: String,
@@ -74,7 +74,7 @@ pub struct NewResident {
 pub struct NewOccupancy {
     pub line: u64,
     /// The resident, by the keyed hash of their ID number.
-    pub id_hash: String,
+    pub id_hash: Vec<u8>,
     pub dwelling_code: DwellingCode,
     pub kind: OccupancyKind,
     pub from_date: Option<String>,
@@ -124,11 +124,11 @@ pub struct ResidentRow {
     pub id: i64,
     pub community_code: DivisionCode,
     pub grid_code: Option<String>,
-    pub name_enc: String,
+    pub name_enc: Vec<u8>,
     pub name_masked: String,
-    pub id_enc: String,
+    pub id_enc: Vec<u8>,
     pub id_masked: String,
-    pub phone_enc: Option<String>,
+    pub phone_enc: Option<Vec<u8>>,
     pub phone_masked: Option<String>,
     pub sex: String,
     pub birth_date: String,
@@ -143,7 +143,7 @@ pub struct ResidentQuery {
     pub within: DivisionCode,
     pub grid: Option<GridCode>,
     /// Exact match on the keyed hash of an ID number or phone.
-    pub lookup_hash: Option<String>,
+    pub lookup_hash: Option<Vec<u8>>,
 }
 
 /// A grid worker's visit (走访) or patrol.

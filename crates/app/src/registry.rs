@@ -220,9 +220,9 @@ impl App {
         Ok(v)
     }
 
-    fn open(&self, stored: &str) -> AppResult<String> {
+    fn open(&self, sealed: &[u8]) -> AppResult<String> {
         self.vault
-            .decrypt(stored)
+            .open(sealed)
             .map_err(|e| AppError::Internal(e.to_string()))
     }
 

@@ -60,8 +60,8 @@ impl Vault {
         }
     }
 
-    /// `nonce ‖ ciphertext` as hex.
-    pub fn encrypt(&self, plain: &str) -> String {
+    /// `nonce ‖ ciphertext`, as stored in the registry's BLOB/BYTEA columns.
+    pub fn seal(&self, plain: &str) -> Vec<u8> {
         let mut nonce = [0u8; 12];
         rand::rng().fill_bytes(&mut nonce);
         let ct = self
@@ -71,15 +71,15 @@ impl Vault {
         let mut out = Vec::with_capacity(12 + ct.len());
         out.extend_from_slice(&nonce);
         out.extend_from_slice(&ct);
-        hex::encode(out)
+        out
     }
 
-    pub fn decrypt(&self, stored: &str) -> Result<String, VaultError> {
-        let bytes = hex::decode(stored).map_err(|_| VaultError::Undecryptable)?;
-        if bytes.len() < 12 + 16 {
+    /// The plain text of what [`Vault::seal`] wrote.
+    pub fn open(&self, sealed: &[u8]) -> Result<String, VaultError> {
+        if sealed.len() < 12 + 16 {
             return Err(VaultError::Undecryptable);
         }
-        let (nonce, ct) = bytes.split_at(12);
+        let (nonce, ct) = sealed.split_at(12);
         let plain = self
             .cipher
             .decrypt(Nonce::from_slice(nonce), ct)
@@ -87,11 +87,22 @@ impl Vault {
         String::from_utf8(plain).map_err(|_| VaultError::Undecryptable)
     }
 
-    /// The keyed hash used to find a value without decrypting every row.
-    pub fn lookup_hash(&self, plain: &str) -> String {
+    /// [`Vault::seal`] as hex, for secrets kept in text columns (webhook secrets).
+    pub fn encrypt(&self, plain: &str) -> String {
+        hex::encode(self.seal(plain))
+    }
+
+    pub fn decrypt(&self, stored: &str) -> Result<String, VaultError> {
+        let bytes = hex::decode(stored).map_err(|_| VaultError::Undecryptable)?;
+        self.open(&bytes)
+    }
+
+    /// The keyed hash used to find a value without decrypting every row: the first 16 bytes
+    /// of HMAC-SHA256, stored as 16 raw bytes (half the index of its hex form).
+    pub fn lookup_hash(&self, plain: &str) -> Vec<u8> {
         let mut m = <Hmac<Sha256> as Mac>::new_from_slice(&self.mac_key).expect("32-byte key");
         m.update(plain.as_bytes());
-        hex::encode(&m.finalize().into_bytes()[..16])
+        m.finalize().into_bytes()[..16].to_vec()
     }
 }
 
@@ -112,6 +123,12 @@ mod tests {
         let other = Vault::from_hex(&Vault::generate_hex()).unwrap();
         assert!(other.decrypt(&a).is_err(), "another key reads nothing");
         assert_ne!(other.lookup_hash(id), v.lookup_hash(id));
+        assert_eq!(v.lookup_hash(id).len(), 16);
+        let sealed = v.seal(id);
+        assert_eq!(sealed.len(), 12 + id.len() + 16, "nonce, ciphertext, tag");
+        assert!(!sealed.windows(6).any(|w| w == b"370602"));
+        assert_eq!(v.open(&sealed).unwrap(), id);
+        assert!(v.open(&sealed[..20]).is_err(), "a cut value is refused");
         assert!(Vault::from_hex("abc").is_err());
     }
 }

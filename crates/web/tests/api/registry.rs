@@ -225,6 +225,56 @@ async fn an_import_with_one_bad_id_number_imports_nothing_and_names_that_row() {
             "{}: {rep}",
             app.label
         );
+        // A long file (past the point where SQLite builds the phone index at the end) whose
+        // last row repeats its first: nothing written, that line named, and the index is back.
+        let mut long: Vec<String> = (0..6_000)
+            .map(|i| {
+                format!(
+                    "新{i},{},138{i:08},{COMM}",
+                    id_number(
+                        "370602",
+                        &format!("20{:02}0{}1{}", 1 + i % 20, 1 + i % 9, i % 10),
+                        i % 1000
+                    )
+                )
+            })
+            .collect();
+        long[5_999] = long[0].replace("新0,", "重复,");
+        let body = format!("name,id_number,phone,community_code\n{}\n", long.join("\n"));
+        let (status, rep) = import(&app, &disp, "residents", "text/csv", body).await;
+        assert_eq!(
+            (
+                status,
+                rep["errors"][0]["row"].as_i64(),
+                rep["errors"][0]["code"].as_str()
+            ),
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                Some(6_001),
+                Some("resident.duplicate")
+            ),
+            "{}: {rep}",
+            app.label
+        );
+        long[5_999] = format!(
+            "新末,{},13800009999,{COMM}",
+            id_number("370602", "20300101", 1)
+        );
+        let body = format!("name,id_number,phone,community_code\n{}\n", long.join("\n"));
+        let (status, rep) = import(&app, &disp, "residents", "text/csv", body).await;
+        assert_eq!(
+            (status, rep["imported"].as_i64()),
+            (StatusCode::OK, Some(6_000)),
+            "{}: {rep}",
+            app.label
+        );
+        for (phone, name) in [("13800009999", "新*"), ("13800000005", "新*")] {
+            let (_, found) = app
+                .get(&disp, &format!("/api/v1/residents?lookup={phone}"))
+                .await;
+            assert_eq!(found["total"], 1, "{}: {phone}: {found}", app.label);
+            assert_eq!(found["items"][0]["name"], name, "{}", app.label);
+        }
     }
 }
 
