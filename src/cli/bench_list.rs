@@ -121,6 +121,10 @@ pub async fn list(cases: usize, requests: usize) -> Result<ExitCode> {
         bar.set_position(loaded as u64);
     }
     bar.finish_and_clear();
+    // As a server running all along would have: the deadline warnings are already sent.
+    db.settle_bench_deadlines(now, now + zhili_app::notice::DUE_SOON_MS)
+        .await
+        .context("recording the deadline warnings")?;
     db.analyze().await?;
     let load_s = t0.elapsed().as_secs_f64();
     // The server is the real binary, `zhili serve`, on the loaded database, so its memory is

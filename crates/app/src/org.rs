@@ -321,4 +321,27 @@ impl App {
         }
         .unwrap_or_else(|| node.to_string()))
     }
+
+    /// [`App::node_name`] of many nodes in one read (a page of cases names its holders).
+    pub async fn node_names(
+        &self,
+        nodes: &[NodeCode],
+    ) -> AppResult<std::collections::HashMap<NodeCode, String>> {
+        let found: std::collections::HashMap<String, String> =
+            self.store.node_names(nodes).await?.into_iter().collect();
+        Ok(nodes
+            .iter()
+            .map(|n| {
+                let code = n.to_string();
+                let name = match (n, found.get(&code)) {
+                    (NodeCode::Division(_), Some(name)) => {
+                        zhili_domain::division::short_division_name(name).to_owned()
+                    }
+                    (_, Some(name)) => name.clone(),
+                    (_, None) => code,
+                };
+                (n.clone(), name)
+            })
+            .collect())
+    }
 }

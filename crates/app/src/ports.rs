@@ -170,6 +170,8 @@ pub trait OrgStore: Send + Sync {
     async fn work_area_communities(&self, code: &NodeCode) -> StoreResult<Vec<DivisionCode>>;
     async fn upsert_units(&self, units: &[OrgUnit], audit: AuditEntry) -> StoreResult<Upserted>;
     async fn unit(&self, code: &NodeCode) -> StoreResult<Option<OrgUnit>>;
+    /// `(code, name)` of every listed division, work area and unit that exists, in one read.
+    async fn node_names(&self, codes: &[NodeCode]) -> StoreResult<Vec<(String, String)>>;
     async fn list_units(&self, q: &UnitQuery, page: Page) -> StoreResult<Paged<OrgUnit>>;
     /// The highest sequence number used for this type of unit in this division.
     async fn max_unit_seq(&self, division: &DivisionCode, unit_type: UnitType) -> StoreResult<u16>;

@@ -358,15 +358,20 @@ impl Division {
 
     /// The everyday name: `友谊街社区居民委员会` → `友谊街社区`, `西沟村村民委员会` → `西沟村`.
     pub fn short_name(&self) -> &str {
-        for suffix in ["居民委员会", "村民委员会", "居委会", "村委会"] {
-            if let Some(s) = self.name.strip_suffix(suffix) {
-                if !s.is_empty() {
-                    return s;
-                }
+        short_division_name(&self.name)
+    }
+}
+
+/// [`Division::short_name`] of a name alone.
+pub fn short_division_name(name: &str) -> &str {
+    for suffix in ["居民委员会", "村民委员会", "居委会", "村委会"] {
+        if let Some(s) = name.strip_suffix(suffix) {
+            if !s.is_empty() {
+                return s;
             }
         }
-        &self.name
     }
+    name
 }
 
 /// How many divisions of each level lie below a node.

@@ -48,4 +48,23 @@ impl Db {
         })
         .await
     }
+
+    /// Record the deadline warnings a server running all along would already have sent for the
+    /// loaded cases (due within 48 hours of `now_ms`, or past due), so that the benchmark's
+    /// server does not spend its first minutes warning about a million cases at once.
+    pub async fn settle_bench_deadlines(&self, now_ms: i64, horizon_ms: i64) -> StoreResult<u64> {
+        run(async {
+            Ok(on_write!(self, |tx| {
+                sqlx::query(
+                    "INSERT INTO deadline_notices (case_id, kind, due_at, sent_at)                      SELECT id, CASE WHEN due_at < $1 THEN 'overdue' ELSE 'due_soon' END, due_at, $1 FROM cases                      WHERE state NOT IN ('closed', 'rejected', 'resolved') AND suspended_at IS NULL AND due_at < $2                      ON CONFLICT DO NOTHING",
+                )
+                .bind(now_ms)
+                .bind(horizon_ms)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+            }))
+        })
+        .await
+    }
 }

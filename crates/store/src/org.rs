@@ -224,6 +224,31 @@ impl OrgStore for Db {
         .await
     }
 
+    async fn node_names(&self, codes: &[NodeCode]) -> StoreResult<Vec<(String, String)>> {
+        if codes.is_empty() {
+            return Ok(Vec::new());
+        }
+        run(async {
+            Ok(on_read!(self, |p| {
+                // Codes of the three kinds never collide, so each table gets the whole list.
+                let mut qb = QueryBuilder::new("");
+                for (i, table) in ["divisions", "work_areas", "org_units"].iter().enumerate() {
+                    if i > 0 {
+                        qb.push(" UNION ALL ");
+                    }
+                    qb.push(format!("SELECT code, name FROM {table} WHERE code IN ("));
+                    let mut sep = qb.separated(", ");
+                    for c in codes {
+                        sep.push_bind(c.to_string());
+                    }
+                    qb.push(")");
+                }
+                qb.build_query_as().fetch_all(p).await?
+            }))
+        })
+        .await
+    }
+
     async fn list_units(&self, q: &UnitQuery, page: Page) -> StoreResult<Paged<OrgUnit>> {
         run(async {
             let (rows, total): (Vec<UnitRow>, i64) = on_read!(self, |p| {

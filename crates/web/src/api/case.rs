@@ -451,14 +451,10 @@ pub async fn list_cases(
         .app
         .list_cases(&u.actor, q, Page::new(f.page, f.page_size))
         .await?;
-    let mut names: std::collections::HashMap<NodeCode, String> = std::collections::HashMap::new();
-    for c in &page.items {
-        if let Some(n) = &c.assignee {
-            if !names.contains_key(n) {
-                names.insert(n.clone(), s.app.node_name(n).await?);
-            }
-        }
-    }
+    let mut held: Vec<NodeCode> = page.items.iter().filter_map(|c| c.assignee.clone()).collect();
+    held.sort();
+    held.dedup();
+    let names = s.app.node_names(&held).await?;
     Ok(Json(page.map(|c| {
         let mut r = case_response(c, now);
         if let Some(a) = r.assignee.as_mut() {

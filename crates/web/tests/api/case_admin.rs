@@ -234,6 +234,20 @@ async fn a_system_admin_edits_the_routing_rules_and_assignment_follows_them() {
         act(&app, &disp, id2, json!({"action": "accept"})).await;
         let (_, routed2) = act(&app, &disp, id2, json!({"action": "assign"})).await;
         assert_eq!(routed2["assignee"]["node"], "370602001001-M01");
+        // The list names each holder as the case page does (one read for the whole page).
+        let (_, list) = app.get(&disp, "/api/v1/cases?page_size=50").await;
+        let held: Vec<&Value> = list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| !c["assignee"].is_null())
+            .collect();
+        assert!(held.len() >= 2, "{}: {list}", app.label);
+        for c in held {
+            let (_, one) = app.get(&disp, &format!("/api/v1/cases/{}", c["id"])).await;
+            assert_eq!(c["assignee"]["name"], one["assignee"]["name"], "{}", app.label);
+            assert_ne!(c["assignee"]["name"], c["assignee"]["node"], "a name, not a code");
+        }
     }
 }
 

@@ -62,6 +62,12 @@ async fn a_grid_worker_resolves_on_the_spot_and_the_dispatcher_verifies_and_clos
             app.label
         );
         assert_eq!(seen["assignee"]["node"], COMM, "the reporter holds it");
+        let (_, list) = app.get(&disp, "/api/v1/cases?page_size=5").await;
+        assert_eq!(
+            list["items"][0]["assignee"]["name"], seen["assignee"]["name"],
+            "{}: the list names a community as the case page does",
+            app.label
+        );
         assert!(
             seen["actions"]
                 .as_array()
