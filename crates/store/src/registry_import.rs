@@ -217,12 +217,16 @@ macro_rules! import_loop {
         // with `zhili bench import-residents`, 64 MB took 129 s, 256 MB 92 s, 512 MB 112 s and
         // 1 GB 120 s (a bigger cache costs more to manage than it saves in reads).
         if $sqlite {
-            sqlx::query("PRAGMA cache_size = -262144").execute(&mut *tx).await?;
+            sqlx::query("PRAGMA cache_size = -262144")
+                .execute(&mut *tx)
+                .await?;
         }
         let mut out = ImportWritten::default();
         let mut finish = None;
         let residents_before: i64 = if $sqlite {
-            sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM residents").fetch_one(&mut *tx).await?
+            sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) FROM residents")
+                .fetch_one(&mut *tx)
+                .await?
         } else {
             0
         };
@@ -234,10 +238,15 @@ macro_rules! import_loop {
                     if $skip || out.conflicts.is_empty() {
                         let residents = matches!(batch, ImportBatch::Residents(_));
                         write_batch!($sqlite, tx, batch, out, $now);
-                        if $sqlite && residents && !phone_index_deferred && out.written >= BULK_RESIDENTS
+                        if $sqlite
+                            && residents
+                            && !phone_index_deferred
+                            && out.written >= BULK_RESIDENTS
                             && out.written.saturating_mul(3) >= residents_before as u64
                         {
-                            sqlx::query("DROP INDEX residents_phone").execute(&mut *tx).await?;
+                            sqlx::query("DROP INDEX residents_phone")
+                                .execute(&mut *tx)
+                                .await?;
                             phone_index_deferred = true;
                         }
                     }
@@ -265,14 +274,18 @@ macro_rules! import_loop {
                 }
                 append_audit!(tx, audit);
                 if $sqlite {
-                    sqlx::query("PRAGMA cache_size = -16384").execute(&mut *tx).await?;
+                    sqlx::query("PRAGMA cache_size = -16384")
+                        .execute(&mut *tx)
+                        .await?;
                 }
                 tx.commit().await?;
                 out.committed = true;
             }
             _ => {
                 if $sqlite {
-                    sqlx::query("PRAGMA cache_size = -16384").execute(&mut *tx).await?;
+                    sqlx::query("PRAGMA cache_size = -16384")
+                        .execute(&mut *tx)
+                        .await?;
                 }
                 tx.rollback().await?;
                 out.written = 0;

@@ -451,7 +451,11 @@ pub async fn list_cases(
         .app
         .list_cases(&u.actor, q, Page::new(f.page, f.page_size))
         .await?;
-    let mut held: Vec<NodeCode> = page.items.iter().filter_map(|c| c.assignee.clone()).collect();
+    let mut held: Vec<NodeCode> = page
+        .items
+        .iter()
+        .filter_map(|c| c.assignee.clone())
+        .collect();
     held.sort();
     held.dedup();
     let names = s.app.node_names(&held).await?;

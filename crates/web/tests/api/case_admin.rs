@@ -245,8 +245,15 @@ async fn a_system_admin_edits_the_routing_rules_and_assignment_follows_them() {
         assert!(held.len() >= 2, "{}: {list}", app.label);
         for c in held {
             let (_, one) = app.get(&disp, &format!("/api/v1/cases/{}", c["id"])).await;
-            assert_eq!(c["assignee"]["name"], one["assignee"]["name"], "{}", app.label);
-            assert_ne!(c["assignee"]["name"], c["assignee"]["node"], "a name, not a code");
+            assert_eq!(
+                c["assignee"]["name"], one["assignee"]["name"],
+                "{}",
+                app.label
+            );
+            assert_ne!(
+                c["assignee"]["name"], c["assignee"]["node"],
+                "a name, not a code"
+            );
         }
     }
 }
