@@ -310,19 +310,12 @@ impl App {
 
     /// A display name for any node.
     pub async fn node_name(&self, node: &NodeCode) -> AppResult<String> {
-        Ok(match node {
-            NodeCode::Division(d) => self
-                .store
-                .division(d)
-                .await?
-                .map(|d| d.short_name().to_owned()),
-            NodeCode::WorkArea { .. } => self.store.work_area(node).await?.map(|w| w.name),
-            _ => self.store.unit(node).await?.map(|u| u.name),
-        }
-        .unwrap_or_else(|| node.to_string()))
+        let mut names = self.node_names(std::slice::from_ref(node)).await?;
+        Ok(names.remove(node).unwrap_or_else(|| node.to_string()))
     }
 
-    /// [`App::node_name`] of many nodes in one read (a page of cases names its holders).
+    /// Display names of many nodes in one read (a page of cases names its holders); a node
+    /// that does not exist is named by its code.
     pub async fn node_names(
         &self,
         nodes: &[NodeCode],

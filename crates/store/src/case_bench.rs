@@ -1,5 +1,6 @@
 //! Synthetic cases for `zhili bench list`, loaded straight into the table.
 
+use crate::notice::{DEADLINE_KIND, DUE_CASES};
 use crate::{run, Db};
 use zhili_app::ports::StoreResult;
 
@@ -50,19 +51,21 @@ impl Db {
     }
 
     /// Record the deadline warnings a server running all along would already have sent for the
-    /// loaded cases (due within 48 hours of `now_ms`, or past due), so that the benchmark's
-    /// server does not spend its first minutes warning about a million cases at once.
+    /// loaded cases (the deadline scan's own selection at `now_ms` up to `horizon_ms`), so that
+    /// the benchmark's server does not spend its first minutes warning about a million cases.
     pub async fn settle_bench_deadlines(&self, now_ms: i64, horizon_ms: i64) -> StoreResult<u64> {
+        let sql = format!(
+            "INSERT INTO deadline_notices (case_id, kind, due_at, sent_at) \
+             SELECT c.id, {DEADLINE_KIND}, c.due_at, $2 {DUE_CASES} ON CONFLICT DO NOTHING"
+        );
         run(async {
             Ok(on_write!(self, |tx| {
-                sqlx::query(
-                    "INSERT INTO deadline_notices (case_id, kind, due_at, sent_at)                      SELECT id, CASE WHEN due_at < $1 THEN 'overdue' ELSE 'due_soon' END, due_at, $1 FROM cases                      WHERE state NOT IN ('closed', 'rejected', 'resolved') AND suspended_at IS NULL AND due_at < $2                      ON CONFLICT DO NOTHING",
-                )
-                .bind(now_ms)
-                .bind(horizon_ms)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected()
+                sqlx::query(&sql)
+                    .bind(horizon_ms)
+                    .bind(now_ms)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected()
             }))
         })
         .await

@@ -26,6 +26,13 @@ struct NoticeRow {
     read_at: Option<i64>,
 }
 
+/// Open, running cases due before `$1` (the horizon), and the notice each is owed given `$2`
+/// (now): the deadline scan's selection, shared with the list benchmark's settling.
+pub(crate) const DUE_CASES: &str =
+    "FROM cases c WHERE c.state NOT IN ('closed', 'rejected', 'resolved') \
+     AND c.suspended_at IS NULL AND c.due_at < $1";
+pub(crate) const DEADLINE_KIND: &str = "CASE WHEN c.due_at < $2 THEN 'overdue' ELSE 'due_soon' END";
+
 pub(crate) const INSERT_NOTICE: &str = "INSERT INTO notifications (node_code, case_id, kind, message, created_at) VALUES ($1, $2, $3, $4, $5)";
 
 #[async_trait]
@@ -37,13 +44,12 @@ impl NoticeStore for Db {
         limit: i64,
     ) -> StoreResult<Vec<(DueCase, &'static str)>> {
         run(async {
-            let rows: Vec<DueRow> = on_read!(self, |p| sqlx::query_as(
-                "SELECT c.id, c.number, c.title, c.community_code, c.assignee_code, c.due_at FROM cases c \
-                 WHERE c.state NOT IN ('closed', 'rejected', 'resolved') AND c.suspended_at IS NULL AND c.due_at < $1 \
+            let sql = format!(
+                "SELECT c.id, c.number, c.title, c.community_code, c.assignee_code, c.due_at {DUE_CASES} \
                  AND NOT EXISTS (SELECT 1 FROM deadline_notices n WHERE n.case_id = c.id AND n.due_at = c.due_at \
-                   AND n.kind = CASE WHEN c.due_at < $2 THEN 'overdue' ELSE 'due_soon' END) \
-                 ORDER BY c.due_at LIMIT $3"
-            )
+                   AND n.kind = {DEADLINE_KIND}) ORDER BY c.due_at LIMIT $3"
+            );
+            let rows: Vec<DueRow> = on_read!(self, |p| sqlx::query_as(&sql)
             .bind(horizon_ms)
             .bind(now_ms)
             .bind(limit)
